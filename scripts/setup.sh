@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Set-up for a fresh Debian 12 machine, as root: system packages, the project's virtualenv, the lab image.
+# Safe to run again: every step checks what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  python3 python3-venv python3-dev gcc
+  podman runc debootstrap uidmap iproute2 iputils-ping
+  openssh-client sshpass curl ca-certificates git
+  knot-dnsutils bind9-dnsutils jq
+)
+if [ "${ANYCAST_SKIP_APT:-0}" != 1 ]; then
+  missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "== apt: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+# The virtualenv: rebuilt when pyproject.toml changes.
+PY=${ANYCAST_PYTHON:-python3}
+stamp=.venv/.pyproject.sha256
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "== virtualenv: installing the collection's Python dependencies"
+  [ -x .venv/bin/python ] || "$PY" -m venv .venv
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -e '.[test]'
+  echo "$want" > "$stamp"
+fi
+
+# The collection resolves from the checkout through this symlink (see ansible.cfg).
+mkdir -p collections/ansible_collections/anycast
+ln -sfn ../../.. collections/ansible_collections/anycast/network
+
+# Extra set-up steps of the parts of the project that need them (lab image, test services).
+for hook in scripts/setup.d/*.sh; do
+  [ -e "$hook" ] || continue
+  echo "== $(basename "$hook")"
+  bash "$hook"
+done
