@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: intent
+short_description: PoP instances of the lab and static providers, from the network's intent
+version_added: 1.0.0
+description:
+  - Reads the intent file (the one description of the network, variable C(anycast_intent)) and adds a host for
+    every instance of a C(lab) PoP and every host of a C(static) PoP.
+  - Vultr PoPs are listed by the M(anycast.network.vultr_instance) API through the P(anycast.network.vultr#inventory)
+    inventory plugin instead; this plugin only creates their groups.
+  - Hosts are grouped in C(anycast_instances), C(pop_<pop>) and C(provider_<provider>) and carry the hostvars
+    C(anycast_pop), C(anycast_instance_index), C(anycast_provider), C(anycast_address), C(anycast_address6).
+  - The intent itself is loaded by Ansible as an ordinary variable (put it in C(group_vars/all/)); this plugin
+    reads the same file only for the host list, and tolerates a broken intent (validation reports it).
+  - Inventory files for this plugin end in C(.anycast.yml) or C(.anycast.yaml).
+extends_documentation_fragment:
+  - ansible.builtin.constructed
+options:
+  plugin:
+    description: The name of this plugin.
+    required: true
+    type: str
+    choices: [anycast.network.intent]
+  intent_file:
+    description: The intent file, relative to the inventory file.
+    type: str
+    default: group_vars/all/intent.yml
+  lab_topology:
+    description:
+      - The lab topology file, relative to the inventory file. Needed when the intent has C(lab) PoPs.
+    type: str
+    env:
+      - name: ANYCAST_LAB_TOPOLOGY
+  lab_state_dir:
+    description:
+      - Where the lab keeps its generated state (SSH key, BGP password), relative to the inventory file.
+      - Exposed to every host as C(anycast_lab_state_dir).
+    type: str
+    default: ../../.lab
+    env:
+      - name: ANYCAST_LAB_STATE_DIR
+"""
+
+EXAMPLES = r"""
+# inventories/lab/hosts.anycast.yml
+plugin: anycast.network.intent
+intent_file: group_vars/all/intent.yml
+lab_topology: ../../lab/topologies/default.yml
+
+# inventories/prod/hosts.anycast.yml, static hosts only, with an extra group per region
+plugin: anycast.network.intent
+keyed_groups:
+  - key: anycast_pop
+    prefix: site
+"""
+
+import os
+
+from ansible.errors import AnsibleParserError
+from ansible.plugins.inventory import BaseInventoryPlugin, Constructable
+
+from ansible_collections.anycast.network.plugins.module_utils.intent.files import load_yaml
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable):
+    NAME = "anycast.network.intent"
+
+    def verify_file(self, path):
+        return super().verify_file(path) and path.endswith((".anycast.yml", ".anycast.yaml"))
+
+    def parse(self, inventory, loader, path, cache=True):
+        super().parse(inventory, loader, path, cache)
+        self._read_config_data(path)
+        base = os.path.dirname(os.path.abspath(path))
+        state_dir = os.path.normpath(os.path.join(base, self.get_option("lab_state_dir")))
+        self.inventory.set_variable("all", "anycast_lab_state_dir", state_dir)
+        intent_path = os.path.join(base, self.get_option("intent_file"))
+        try:
+            document = load_yaml(intent_path)
+        except (OSError, ValueError) as exc:
+            raise AnsibleParserError("Cannot read the intent %s: %s" % (intent_path, exc))
+        except Exception as exc:  # YAML errors: say where, no traceback
+            raise AnsibleParserError("The intent %s is not valid YAML: %s" % (intent_path, exc))
+        intent = document.get("anycast_intent") if isinstance(document, dict) else None
+        if not isinstance(intent, dict) or not isinstance(intent.get("pops"), dict):
+            return  # nothing to list; the validate step explains what is wrong
+        for group in ("anycast_instances", "provider_lab", "provider_static", "provider_vultr"):
+            self.inventory.add_group(group)
+        lab_hosts = None
+        for pop_name, pop in intent["pops"].items():
+            if not isinstance(pop, dict) or not isinstance(pop_name, str):
+                continue
+            group = "pop_" + pop_name.replace("-", "_")
+            self.inventory.add_group(group)
+            provider = pop.get("provider")
+            if provider == "static":
+                hosts = [self._static_host(pop_name, i, h) for i, h in enumerate(pop.get("hosts") or [], start=1)
+                         if isinstance(h, dict) and isinstance(h.get("name"), str)]
+            elif provider == "lab":
+                if lab_hosts is None:
+                    lab_hosts = self._lab_hosts(base, intent, state_dir)
+                hosts = [h for h in lab_hosts if h.get("pop") == pop_name]
+            else:
+                continue
+            for host in hosts:
+                self._add(host, group, provider)
+
+    @staticmethod
+    def _static_host(pop_name, index, entry):
+        host = {"name": entry["name"], "pop": pop_name, "index": index,
+                "address": entry.get("address", ""), "address6": entry.get("address6", "")}
+        host["ansible_host"] = entry.get("ansible_host") or entry.get("address") or entry.get("address6")
+        if entry.get("ansible_user"):
+            host["ansible_user"] = entry["ansible_user"]
+        return host
+
+    def _lab_hosts(self, base, intent, state_dir):
+        topo_opt = self.get_option("lab_topology")
+        if not topo_opt:
+            raise AnsibleParserError("The intent has lab PoPs but the inventory sets no lab_topology.")
+        topo_path = os.path.join(base, topo_opt)
+        try:
+            from ansible_collections.anycast.network.plugins.module_utils.lab.inventory import lab_hosts
+            topology = load_yaml(topo_path)
+            hosts = lab_hosts(topology, intent)
+        except Exception as exc:
+            raise AnsibleParserError("Cannot derive the lab hosts from %s: %s" % (topo_path, exc))
+        for host in hosts:
+            key = host.get("ansible_ssh_private_key_file")
+            if key and not os.path.isabs(key):
+                host["ansible_ssh_private_key_file"] = os.path.join(state_dir, key)
+        return hosts
+
+    def _add(self, host, group, provider):
+        name = host["name"]
+        self.inventory.add_host(name, group=group)
+        self.inventory.add_child("anycast_instances", group)
+        self.inventory.add_child("provider_" + provider, group)
+        hostvars = {
+            "anycast_pop": host["pop"],
+            "anycast_instance_index": host["index"],
+            "anycast_provider": provider,
+            "anycast_address": host.get("address") or "",
+            "anycast_address6": host.get("address6") or "",
+            "ansible_host": host.get("ansible_host"),
+        }
+        for key, value in host.items():
+            if key.startswith("ansible_") and key != "ansible_host":
+                hostvars[key] = value
+        for key, value in hostvars.items():
+            if value is not None:
+                self.inventory.set_variable(name, key, value)
+        strict = self.get_option("strict")
+        self._set_composite_vars(self.get_option("compose"), hostvars, name, strict=strict)
+        self._add_host_to_composed_groups(self.get_option("groups"), hostvars, name, strict=strict)
+        self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, name, strict=strict)

@@ -1,0 +1,701 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Validation of the intent: every mistake at once, each with its path and a sentence an operator understands.
+
+`validate(intent)` returns a list of `Problem(path, message)`; an empty list means the intent is valid.
+Nothing here touches a host or an API, and no exception escapes: a malformed value is a Problem.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from collections import namedtuple
+from urllib.parse import urlparse
+
+from . import rules
+
+Problem = namedtuple("Problem", "path message")
+
+TOP_KEYS = ("network", "asn", "prefixes", "services", "pops", "defaults", "geodns", "registry",
+            "allow_documentation_resources")
+SERVICE_KEYS = {
+    "web": ("kind", "addresses", "hostnames", "health_path", "proxy_to", "root", "tls", "prefixes"),
+    "dns": ("kind", "addresses", "zones", "prefixes"),
+}
+POP_KEYS = ("provider", "region", "instances", "hosts", "upstreams", "communities", "large_communities",
+            "prepend", "announce", "geodns_fallback", "vultr", "description")
+UPSTREAM_KEYS = ("profile", "neighbor", "asn", "multihop", "password", "source", "bfd", "import",
+                 "host_routes", "provider_name", "communities", "large_communities", "prepend", "announce",
+                 "description")
+HOST_KEYS = ("name", "address", "address6", "ansible_host", "ansible_user")
+VULTR_KEYS = ("plan", "os_id", "image_id", "ssh_keys", "startup_script", "user_data", "enable_ipv6", "tags")
+TLS_KEYS = ("mode", "acme_directory", "email", "ca_root")
+ZONE_KEYS = ("name", "hostmaster", "records", "ttl")
+RECORD_KEYS = ("name", "type", "value", "ttl")
+GEODNS_KEYS = ("zone", "hostnames", "ttl", "health_check")
+HEALTH_CHECK_KEYS = ("protocol", "port", "path")
+REGISTRY_KEYS = ("backend", "url", "source", "mnt_by", "descr", "api_key", "password", "loa", "output_dir")
+LOA_KEYS = ("holder", "signatory", "contact", "validity_days", "template", "output_dir", "address")
+LOCATION_KEYS = ("continent", "country", "subdivision")
+
+BAD_PASSWORD_CHARS = re.compile(r'["\\\x00-\x1f\x7f]')
+
+
+def _join(path, key):
+    if isinstance(key, int):
+        return "%s[%d]" % (path, key)
+    return "%s.%s" % (path, key) if path else str(key)
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _ip(value):
+    if not isinstance(value, str):
+        return None
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
+class Validator:
+    def __init__(self, intent, known_lab_regions=None, geo_countries=None):
+        self.intent = intent
+        self.problems = []
+        self.known_lab_regions = known_lab_regions
+        self.geo_countries = geo_countries
+        self.allow_doc = False
+        self.asn = None
+        self.prefixes = []          # ipaddress networks that parsed
+        self.address_owner = {}     # ip -> path of first use
+        self.host_names = {}        # instance host name -> path
+
+    # -- helpers -------------------------------------------------------------
+    def err(self, path, message):
+        self.problems.append(Problem(path, message))
+
+    def mapping(self, value, path, what="a mapping of settings"):
+        if not isinstance(value, dict):
+            self.err(path, "must be %s, not %s" % (what, _describe(value)))
+            return False
+        return True
+
+    def unknown_keys(self, value, path, allowed):
+        for key in value:
+            if key not in allowed:
+                hint = difflib.get_close_matches(str(key), allowed, n=1)
+                extra = " (did you mean '%s'?)" % hint[0] if hint else " (known keys: %s)" % ", ".join(allowed)
+                self.err(_join(path, key), "unknown setting '%s'%s" % (key, extra))
+
+    def listing(self, value, path, what, allow_empty=False):
+        if not isinstance(value, list):
+            self.err(path, "must be a list of %s, not %s" % (what, _describe(value)))
+            return []
+        if not value and not allow_empty:
+            self.err(path, "must list at least one %s" % what)
+        return value
+
+    def boolean(self, container, key, path):
+        if key in container and not isinstance(container[key], bool):
+            self.err(_join(path, key), "must be true or false, not %s" % _describe(container[key]))
+
+    def integer(self, container, key, path, lo, hi, meaning):
+        if key not in container:
+            return None
+        value = container[key]
+        if not _is_int(value):
+            self.err(_join(path, key), "must be a whole number (%s), not %s" % (meaning, _describe(value)))
+            return None
+        if not lo <= value <= hi:
+            self.err(_join(path, key), "%s must be between %d and %d, not %d" % (meaning, lo, hi, value))
+            return None
+        return value
+
+    # -- the intent -----------------------------------------------------------
+    def run(self):
+        intent = self.intent
+        if not isinstance(intent, dict):
+            self.err("anycast_intent", "the intent must be a mapping with network, asn, prefixes, services and pops; got %s"
+                     % _describe(intent))
+            return self.problems
+        self.unknown_keys(intent, "", TOP_KEYS)
+        for key in ("network", "asn", "prefixes", "services", "pops"):
+            if key not in intent:
+                self.err(key, "is required")
+        self.boolean(intent, "allow_documentation_resources", "")
+        self.allow_doc = intent.get("allow_documentation_resources") is True
+        self.check_network(intent.get("network"))
+        self.check_asn(intent.get("asn"), "asn", own=True)
+        if "prefixes" in intent:
+            self.check_prefixes(intent["prefixes"])
+        if "services" in intent:
+            self.check_services(intent["services"])
+        defaults = intent.get("defaults", {})
+        if "defaults" in intent and self.mapping(defaults, "defaults"):
+            self.unknown_keys(defaults, "defaults", ("upstreams", "vultr"))
+            if "upstreams" in defaults:
+                self.check_upstreams(defaults["upstreams"], "defaults.upstreams")
+            if "vultr" in defaults:
+                self.check_vultr(defaults["vultr"], "defaults.vultr")
+        if "pops" in intent:
+            self.check_pops(intent["pops"], defaults if isinstance(defaults, dict) else {})
+        if "geodns" in intent:
+            self.check_geodns(intent["geodns"])
+        if "registry" in intent:
+            self.check_registry(intent["registry"])
+        return self.problems
+
+    def check_network(self, name):
+        if name is None:
+            return
+        if not isinstance(name, str) or not rules.NAME_RE.match(name):
+            self.err("network", "'%s' is not a usable network name: use 1-32 lowercase letters, digits and dashes "
+                     "(it becomes part of instance labels and tags)" % (name,))
+
+    def check_asn(self, asn, path, own=False):
+        if asn is None:
+            return None
+        if isinstance(asn, str) and re.match(r"^(?i:as)?\d+$", asn.strip()):
+            self.err(path, "write the ASN as a number (%s), not the string '%s'" % (re.sub(r"(?i)^as", "", asn.strip()), asn))
+            return None
+        if not _is_int(asn):
+            self.err(path, "must be an AS number, not %s" % _describe(asn))
+            return None
+        if not 0 <= asn <= 4294967295:
+            self.err(path, "AS%d is out of range: AS numbers go from 1 to 4294967294" % asn)
+            return None
+        if asn in rules.RESERVED_ASNS:
+            self.err(path, rules.RESERVED_ASNS[asn])
+            return None
+        for lo, hi, why in rules.RESERVED_ASN_RANGES:
+            if lo <= asn <= hi:
+                self.err(path, "AS%d %s" % (asn, why))
+                return None
+        if own and rules.asn_in(asn, rules.DOCUMENTATION_ASN_RANGES) and not self.allow_doc:
+            self.err(path, "AS%d is reserved for documentation (RFC 5398): no transit will accept routes from it. "
+                     "Use your own ASN, or set allow_documentation_resources: true for a lab or an example" % asn)
+            return None
+        if own:
+            self.asn = asn
+        return asn
+
+    def check_prefixes(self, prefixes):
+        seen = []
+        for i, raw in enumerate(self.listing(prefixes, "prefixes", "prefix")):
+            path = "prefixes[%d]" % i
+            if not isinstance(raw, str) or "/" not in raw:
+                self.err(path, "'%s' is not a prefix: write it as address/length, e.g. 203.0.113.0/24" % (raw,))
+                continue
+            try:
+                net = ipaddress.ip_network(raw.strip(), strict=False)
+            except ValueError:
+                self.err(path, "'%s' is not a valid IPv4 or IPv6 prefix" % raw)
+                continue
+            if ipaddress.ip_interface(raw.strip()).ip != net.network_address:
+                self.err(path, "%s has host bits set: the prefix is %s" % (raw, net))
+                continue
+            limit = rules.MAX_PREFIXLEN[net.version]
+            if net.prefixlen > limit:
+                self.err(path, "%s is longer than /%d: transit providers filter IPv%d prefixes longer than /%d, "
+                         "so it would not be reachable from most of the internet" % (net, limit, net.version, limit))
+                continue
+            if any(net.subnet_of(n) for n in rules.NON_ROUTABLE_NETS if n.version == net.version):
+                self.err(path, "%s is not globally routable (private, shared, loopback, link-local or multicast "
+                         "space): it cannot be announced to the internet" % net)
+                continue
+            if any(net.subnet_of(n) for n in rules.DOCUMENTATION_NETS if n.version == net.version) and not self.allow_doc:
+                self.err(path, "%s is documentation address space (RFC 5737 / RFC 3849): transit drops it. Use your "
+                         "own prefix, or set allow_documentation_resources: true for a lab or an example" % net)
+                continue
+            clash = next((j for j, other in seen if other.version == net.version and net.overlaps(other)), None)
+            if clash is not None:
+                other = dict(seen)[clash]
+                what = "repeats" if other == net else "overlaps"
+                self.err(path, "%s %s prefixes[%d] (%s): announce each address range once" % (net, what, clash, other))
+                continue
+            seen.append((i, net))
+        self.prefixes = [n for _, n in seen]
+
+    # -- services ---------------------------------------------------------------
+    def check_services(self, services):
+        if not self.mapping(services, "services", "a mapping of service name to its settings"):
+            return
+        if not services:
+            self.err("services", "must define at least one service (web or dns)")
+        for name, svc in services.items():
+            path = "services.%s" % name
+            if not isinstance(name, str) or not rules.NAME_RE.match(name):
+                self.err(path, "'%s' is not a usable service name: lowercase letters, digits and dashes" % (name,))
+            if not self.mapping(svc, path):
+                continue
+            kind = svc.get("kind", name if name in rules.SERVICE_KINDS else None)
+            if kind not in rules.SERVICE_KINDS:
+                self.err(_join(path, "kind"), "unknown service kind '%s': this collection runs %s"
+                         % (kind, " and ".join(rules.SERVICE_KINDS)) if kind else
+                         "is required: say whether the service is web or dns")
+                self.unknown_keys(svc, path, sorted(set(SERVICE_KEYS["web"] + SERVICE_KEYS["dns"])))
+            else:
+                self.unknown_keys(svc, path, SERVICE_KEYS[kind])
+            self.check_service_addresses(svc.get("addresses"), _join(path, "addresses"))
+            if "prefixes" in svc:
+                self.check_service_prefixes(svc, path)
+            if kind == "web":
+                self.check_web(svc, path)
+            elif kind == "dns":
+                self.check_dns(svc, path)
+
+    def check_service_addresses(self, addresses, path):
+        if addresses is None:
+            self.err(path, "is required: the anycast addresses the service answers on")
+            return
+        for i, raw in enumerate(self.listing(addresses, path, "address")):
+            apath = _join(path, i)
+            ip = _ip(raw)
+            if ip is None:
+                self.err(apath, "'%s' is not an IP address" % (raw,))
+                continue
+            if self.prefixes and not any(ip in n for n in self.prefixes):
+                self.err(apath, "%s is outside every announced prefix (%s): nobody could reach it over anycast"
+                         % (ip, ", ".join(str(n) for n in self.prefixes)))
+            if ip in self.address_owner:
+                self.err(apath, "%s is already used by %s: each service needs its own anycast address"
+                         % (ip, self.address_owner[ip]))
+            else:
+                self.address_owner[ip] = apath
+
+    def check_service_prefixes(self, svc, path):
+        ppath = _join(path, "prefixes")
+        for i, raw in enumerate(self.listing(svc["prefixes"], ppath, "prefix")):
+            try:
+                net = ipaddress.ip_network(str(raw), strict=True)
+            except ValueError:
+                self.err(_join(ppath, i), "'%s' is not a prefix of this network" % (raw,))
+                continue
+            if net not in self.prefixes:
+                self.err(_join(ppath, i), "%s is not one of the intent's prefixes: a service can only be gated on a "
+                         "prefix the network announces" % net)
+
+    def check_web(self, svc, path):
+        for i, host in enumerate(self.listing(svc.get("hostnames", []), _join(path, "hostnames"), "hostname",
+                                              allow_empty=True)):
+            if not rules.is_hostname(host):
+                self.err(_join(path, "hostnames[%d]" % i), "'%s' is not a valid host name" % (host,))
+        hp = svc.get("health_path", "/healthz")
+        if not isinstance(hp, str) or not hp.startswith("/") or any(c.isspace() for c in hp):
+            self.err(_join(path, "health_path"), "must be a URL path starting with /, e.g. /healthz")
+        if "proxy_to" in svc:
+            url = urlparse(str(svc["proxy_to"]))
+            if url.scheme not in ("http", "https") or not url.hostname:
+                self.err(_join(path, "proxy_to"), "'%s' is not an http:// or https:// URL of the application to "
+                         "proxy to" % svc["proxy_to"])
+        tls = svc.get("tls")
+        if tls is not None and self.mapping(tls, _join(path, "tls")):
+            tpath = _join(path, "tls")
+            self.unknown_keys(tls, tpath, TLS_KEYS)
+            mode = tls.get("mode", "acme")
+            if mode not in rules.TLS_MODES:
+                self.err(_join(tpath, "mode"), "unknown TLS mode '%s': use acme, internal or off" % (mode,))
+            if mode == "acme":
+                if not svc.get("hostnames"):
+                    self.err(_join(path, "hostnames"), "is required with tls mode acme: the certificate is for "
+                             "these names")
+                url = urlparse(str(tls.get("acme_directory", "")))
+                if "acme_directory" in tls and (url.scheme != "https" or not url.hostname):
+                    self.err(_join(tpath, "acme_directory"), "must be the https:// URL of the ACME directory")
+                if "email" in tls and not re.match(r"^[^@\s]+@[^@\s]+$", str(tls["email"])):
+                    self.err(_join(tpath, "email"), "'%s' is not an e-mail address" % tls["email"])
+
+    def check_dns(self, svc, path):
+        zpath = _join(path, "zones")
+        names = {}
+        for i, zone in enumerate(self.listing(svc.get("zones"), zpath, "zone")):
+            p = _join(zpath, i)
+            if not self.mapping(zone, p):
+                continue
+            self.unknown_keys(zone, p, ZONE_KEYS)
+            zname = zone.get("name")
+            if not rules.is_hostname(zname):
+                self.err(_join(p, "name"), "'%s' is not a valid zone name" % (zname,))
+            elif zname.rstrip(".") in names:
+                self.err(_join(p, "name"), "zone %s is already defined at %s" % (zname, names[zname.rstrip(".")]))
+            else:
+                names[zname.rstrip(".")] = p
+            if "hostmaster" in zone and not rules.is_hostname(str(zone["hostmaster"]).replace("@", ".")):
+                self.err(_join(p, "hostmaster"), "'%s' is not a valid SOA mailbox name" % zone["hostmaster"])
+            self.integer(zone, "ttl", p, 1, 2147483647, "the default TTL in seconds")
+            for j, rec in enumerate(self.listing(zone.get("records", []), _join(p, "records"), "record",
+                                                 allow_empty=True)):
+                self.check_record(rec, _join(p, "records[%d]" % j))
+
+    def check_record(self, rec, path):
+        if not self.mapping(rec, path, "a record with name, type and value"):
+            return
+        self.unknown_keys(rec, path, RECORD_KEYS)
+        name, rtype, value = rec.get("name"), rec.get("type"), rec.get("value")
+        if not isinstance(name, str) or not (name == "@" or rules.is_hostname(name.lower(), allow_wildcard=True)
+                                             or re.match(r"^_[a-z0-9-]+(\._[a-z0-9-]+)*(\.[a-z0-9.-]+)?$", name)):
+            self.err(_join(path, "name"), "'%s' is not a valid owner name (use @ for the zone apex)" % (name,))
+        if rtype not in rules.RECORD_TYPES:
+            self.err(_join(path, "type"), "unsupported record type '%s': use one of %s"
+                     % (rtype, ", ".join(rules.RECORD_TYPES)))
+            return
+        vpath = _join(path, "value")
+        if not isinstance(value, (str, int)) or str(value) == "":
+            self.err(vpath, "is required")
+            return
+        value = str(value)
+        if "\n" in value or "\r" in value:
+            self.err(vpath, "must be one line: a newline would inject records into the zone file")
+            return
+        ip = _ip(value)
+        if rtype == "A" and (ip is None or ip.version != 4):
+            self.err(vpath, "an A record needs an IPv4 address, not '%s'" % value)
+        elif rtype == "AAAA" and (ip is None or ip.version != 6):
+            self.err(vpath, "an AAAA record needs an IPv6 address, not '%s'" % value)
+        elif rtype in ("CNAME", "NS") and not rules.is_hostname(value.lower()):
+            self.err(vpath, "a %s record needs a host name, not '%s'" % (rtype, value))
+        elif rtype == "MX":
+            parts = value.split()
+            if len(parts) != 2 or not parts[0].isdigit() or int(parts[0]) > 65535 or not rules.is_hostname(parts[1].lower()):
+                self.err(vpath, "an MX record is 'preference host', e.g. '10 mail.example.net.', not '%s'" % value)
+        elif rtype == "TXT" and any(ord(c) < 32 for c in value):
+            self.err(vpath, "a TXT record cannot hold control characters")
+        self.integer(rec, "ttl", path, 0, 2147483647, "the TTL in seconds")
+
+    # -- PoPs ----------------------------------------------------------------------
+    def check_pops(self, pops, defaults):
+        if not self.mapping(pops, "pops", "a mapping of PoP name to its settings"):
+            return
+        if not pops:
+            self.err("pops", "must define at least one PoP")
+        groups = {}
+        for name, pop in pops.items():
+            path = "pops.%s" % name
+            if not isinstance(name, str) or not rules.NAME_RE.match(name):
+                self.err(path, "'%s' is not a usable PoP name: 1-32 lowercase letters, digits and dashes, starting "
+                         "and ending with a letter or digit" % (name,))
+            else:
+                group = "pop_" + name.replace("-", "_")
+                if group in groups:
+                    self.err(path, "PoP name '%s' collides with pops.%s (both become inventory group %s)"
+                             % (name, groups[group], group))
+                groups[group] = name
+            if not self.mapping(pop, path):
+                continue
+            self.check_pop(name, pop, path, defaults)
+
+    def check_pop(self, name, pop, path, defaults):
+        self.unknown_keys(pop, path, POP_KEYS)
+        provider = pop.get("provider")
+        if provider is None:
+            self.err(_join(path, "provider"), "is required: one of %s" % ", ".join(rules.PROVIDERS))
+        elif provider not in rules.PROVIDERS:
+            self.err(_join(path, "provider"), "unknown provider '%s': this collection provisions %s PoPs"
+                     % (provider, ", ".join(rules.PROVIDERS)))
+        count = 0
+        if provider in ("lab", "vultr"):
+            region = pop.get("region")
+            if not isinstance(region, str) or not re.match(r"^[a-z][a-z0-9-]{1,15}$", region):
+                self.err(_join(path, "region"), "is required for a %s PoP: the region code, e.g. ams" % provider
+                         if region is None else "'%s' is not a region code (e.g. ams, lhr, ewr)" % (region,))
+            elif provider == "lab" and self.known_lab_regions is not None and region not in self.known_lab_regions:
+                self.err(_join(path, "region"), "the lab topology has no region '%s' (it has: %s)"
+                         % (region, ", ".join(sorted(self.known_lab_regions))))
+            if "hosts" in pop:
+                self.err(_join(path, "hosts"), "only static PoPs list hosts; %s PoPs are given an instance count"
+                         % provider)
+            if "instances" not in pop:
+                self.err(_join(path, "instances"), "is required: how many instances this PoP runs")
+            else:
+                value = pop["instances"]
+                if not _is_int(value):
+                    self.err(_join(path, "instances"), "must be a whole number, not %s" % _describe(value))
+                elif value < 1:
+                    self.err(_join(path, "instances"), "must be at least 1 (to take a PoP out, drain it or remove it)")
+                elif value > rules.MAX_INSTANCES_PER_POP:
+                    self.err(_join(path, "instances"), "%d instances in one PoP is almost certainly a typo (at most %d)"
+                             % (value, rules.MAX_INSTANCES_PER_POP))
+                else:
+                    count = value
+                    for n in range(1, value + 1):
+                        self.claim_host("%s-%d" % (name, n) if provider == "lab" else "%s-%d" % (name, n), path)
+        elif provider == "static":
+            if "instances" in pop:
+                self.err(_join(path, "instances"), "a static PoP has the hosts it lists; remove instances")
+            count = self.check_static_hosts(pop.get("hosts"), _join(path, "hosts"))
+        if "vultr" in pop:
+            if provider != "vultr":
+                self.err(_join(path, "vultr"), "Vultr settings only apply to PoPs with provider vultr")
+            self.check_vultr(pop["vultr"], _join(path, "vultr"))
+        self.check_te(pop, path)
+        if "upstreams" in pop:
+            self.check_upstreams(pop["upstreams"], _join(path, "upstreams"))
+        elif not isinstance(defaults.get("upstreams"), list) or not defaults.get("upstreams"):
+            self.err(_join(path, "upstreams"), "is required (or set defaults.upstreams): a PoP without a BGP session "
+                     "announces nothing")
+        if "geodns_fallback" in pop:
+            self.check_locations(pop["geodns_fallback"], _join(path, "geodns_fallback"))
+        return count
+
+    def claim_host(self, host, path):
+        if host in self.host_names:
+            self.err(path, "instance name %s is also produced by %s: rename one of the PoPs or hosts"
+                     % (host, self.host_names[host]))
+        else:
+            self.host_names[host] = path
+
+    def check_static_hosts(self, hosts, path):
+        if hosts is None:
+            self.err(path, "is required for a static PoP: list its hosts with name and address/address6")
+            return 0
+        for i, host in enumerate(self.listing(hosts, path, "host")):
+            hpath = _join(path, i)
+            if not self.mapping(host, hpath, "a host with name and address"):
+                continue
+            self.unknown_keys(host, hpath, HOST_KEYS)
+            hname = host.get("name")
+            if not isinstance(hname, str) or not rules.is_hostname(hname) or "." in hname:
+                self.err(_join(hpath, "name"), "'%s' is not a usable host name (lowercase letters, digits, dashes)"
+                         % (hname,))
+            else:
+                self.claim_host(hname, hpath)
+            if "address" not in host and "address6" not in host:
+                self.err(hpath, "needs address (IPv4) or address6 (IPv6): the instance's own unicast address")
+            for key, version in (("address", 4), ("address6", 6)):
+                if key in host:
+                    ip = _ip(host[key])
+                    if ip is None or ip.version != version:
+                        self.err(_join(hpath, key), "'%s' is not an IPv%d address" % (host[key], version))
+                    elif any(ip in n for n in self.prefixes):
+                        self.err(_join(hpath, key), "%s is inside an anycast prefix: an instance needs a unicast "
+                                 "address of its provider" % ip)
+        return len(hosts) if isinstance(hosts, list) else 0
+
+    def check_vultr(self, vultr, path):
+        if not self.mapping(vultr, path):
+            return
+        self.unknown_keys(vultr, path, VULTR_KEYS)
+        if "os_id" in vultr and "image_id" in vultr:
+            self.err(path, "set os_id or image_id, not both")
+        self.integer(vultr, "os_id", path, 1, 10 ** 9, "the Vultr OS id")
+        self.boolean(vultr, "enable_ipv6", path)
+        for key in ("ssh_keys", "tags"):
+            if key in vultr:
+                for i, item in enumerate(self.listing(vultr[key], _join(path, key), key[:-1], allow_empty=True)):
+                    if not isinstance(item, str) or not item.strip():
+                        self.err(_join(path, "%s[%d]" % (key, i)), "must be a non-empty name")
+
+    def check_te(self, item, path):
+        for i, comm in enumerate(self.listing(item.get("communities", []), _join(path, "communities"),
+                                              "community", allow_empty=True)):
+            parts = str(comm).split(":")
+            if len(parts) != 2 or not all(p.isdigit() and int(p) <= 65535 for p in parts):
+                self.err(_join(path, "communities[%d]" % i), "'%s' is not a standard community: write ASN:value with "
+                         "both numbers 0-65535, e.g. 64600:174 (for 4-byte ASNs use large_communities)" % (comm,))
+        for i, comm in enumerate(self.listing(item.get("large_communities", []), _join(path, "large_communities"),
+                                              "large community", allow_empty=True)):
+            parts = str(comm).split(":")
+            if len(parts) != 3 or not all(p.isdigit() and int(p) <= 4294967295 for p in parts):
+                self.err(_join(path, "large_communities[%d]" % i), "'%s' is not a large community: write "
+                         "ASN:value:value with numbers 0-4294967295, e.g. 20473:6000:174" % (comm,))
+        self.integer(item, "prepend", path, 0, 10, "the number of prepends")
+        self.boolean(item, "announce", path)
+
+    def check_upstreams(self, upstreams, path):
+        for i, up in enumerate(self.listing(upstreams, path, "upstream session")):
+            upath = _join(path, i)
+            if not self.mapping(up, upath, "an upstream session (profile vultr or generic)"):
+                continue
+            self.unknown_keys(up, upath, UPSTREAM_KEYS)
+            profile = up.get("profile")
+            if profile not in rules.PROFILES:
+                self.err(_join(upath, "profile"), "unknown profile '%s': use vultr (Vultr's BGP service) or generic "
+                         "(any neighbour)" % (profile,) if profile is not None else "is required: vultr or generic")
+                continue
+            if profile == "vultr":
+                for key in ("neighbor", "asn", "multihop", "source"):
+                    if key in up:
+                        self.err(_join(upath, key), "is fixed by the vultr profile (neighbour %s / %s, AS%d, multihop "
+                                 "%d, source = the instance's own address); use profile generic to set it"
+                                 % (rules.VULTR_NEIGHBOR4, rules.VULTR_NEIGHBOR6, rules.VULTR_PEER_ASN,
+                                    rules.VULTR_MULTIHOP))
+                if not up.get("password"):
+                    self.err(_join(upath, "password"), "is required by the vultr profile: Vultr's sessions use a "
+                             "TCP-MD5 password (from the instance's BGP tab)" if "password" not in up else
+                             "is empty: the variable or lookup it references gave nothing")
+            else:
+                neighbor = _ip(up.get("neighbor"))
+                if "neighbor" not in up:
+                    self.err(_join(upath, "neighbor"), "is required: the neighbour's IP address")
+                elif neighbor is None:
+                    self.err(_join(upath, "neighbor"), "'%s' is not an IP address: BGP neighbours are addressed by IP"
+                             % (up.get("neighbor"),))
+                if "asn" not in up:
+                    self.err(_join(upath, "asn"), "is required: the neighbour's AS number")
+                else:
+                    peer = self.check_asn(up["asn"], _join(upath, "asn"))
+                    if peer is not None and peer == self.asn:
+                        self.err(_join(upath, "asn"), "AS%d is your own ASN: upstream sessions are eBGP, to another AS"
+                                 % peer)
+                self.integer(up, "multihop", upath, 1, 255, "multihop (the TTL for the session)")
+                if "source" in up:
+                    src = _ip(up["source"])
+                    if src is None:
+                        self.err(_join(upath, "source"), "'%s' is not an IP address" % (up["source"],))
+                    elif neighbor is not None and src.version != neighbor.version:
+                        self.err(_join(upath, "source"), "%s is IPv%d but the neighbour %s is IPv%d"
+                                 % (src, src.version, neighbor, neighbor.version))
+                if "password" in up and not up["password"]:
+                    self.err(_join(upath, "password"), "is empty: the variable or lookup it references gave nothing; "
+                             "remove the key for a session without a password")
+                if up.get("import", "none") not in ("none", "default"):
+                    self.err(_join(upath, "import"), "must be none or default (a default route only), not '%s'"
+                             % (up.get("import"),))
+            self.check_password(up.get("password"), _join(upath, "password"))
+            self.boolean(up, "bfd", upath)
+            self.boolean(up, "host_routes", upath)
+            self.check_te(up, upath)
+            if "provider_name" in up and (not isinstance(up["provider_name"], str) or "\n" in up["provider_name"]):
+                self.err(_join(upath, "provider_name"), "must be one line of text")
+
+    def check_password(self, password, path):
+        if password is None or password == "":
+            return
+        if not isinstance(password, str):
+            self.err(path, "must be a string (quote it in YAML)")
+            return
+        if BAD_PASSWORD_CHARS.search(password):
+            self.err(path, "contains a quote, backslash or control character, which would break out of the quoted "
+                     "password in bird.conf; use letters, digits and other punctuation")
+        elif any(ord(c) > 126 for c in password):
+            self.err(path, "contains non-ASCII characters; TCP-MD5 keys are compared byte for byte, keep them ASCII")
+        if len(password.encode("utf-8")) > rules.MD5_MAX_KEYLEN:
+            self.err(path, "is longer than %d bytes, the longest TCP-MD5 key Linux accepts" % rules.MD5_MAX_KEYLEN)
+
+    def check_locations(self, locations, path):
+        seen = {}
+        for i, loc in enumerate(self.listing(locations, path, "location")):
+            lpath = _join(path, i)
+            if not self.mapping(loc, lpath, "a location: {continent: SA} or {country: BR} or {country: US, "
+                                            "subdivision: CA}"):
+                continue
+            self.unknown_keys(loc, lpath, LOCATION_KEYS)
+            if "continent" in loc and "country" in loc:
+                self.err(lpath, "give a continent or a country, not both (Route53 takes one)")
+                continue
+            if "continent" in loc:
+                code = loc["continent"]
+                if code not in rules.CONTINENTS:
+                    self.err(_join(lpath, "continent"), "'%s' is not a continent code: use one of %s"
+                             % (code, ", ".join(sorted(rules.CONTINENTS))))
+                key = ("continent", code)
+            elif "country" in loc:
+                code = loc["country"]
+                if not isinstance(code, str) or not re.match(r"^[A-Z]{2}$", code) or (
+                        self.geo_countries is not None and code not in self.geo_countries):
+                    self.err(_join(lpath, "country"), "'%s' is not an ISO 3166-1 alpha-2 country code (e.g. BR, ZA)"
+                             % (code,))
+                if "subdivision" in loc:
+                    if code != "US":
+                        self.err(_join(lpath, "subdivision"), "Route53 takes subdivisions for the US only")
+                    elif not re.match(r"^[A-Z]{2}$", str(loc["subdivision"])):
+                        self.err(_join(lpath, "subdivision"), "'%s' is not a US state code (e.g. CA)"
+                                 % loc["subdivision"])
+                key = ("country", code, loc.get("subdivision"))
+            else:
+                self.err(lpath, "needs continent or country")
+                continue
+            if key in seen:
+                self.err(lpath, "the same location is already listed at %s" % seen[key])
+            seen[key] = lpath
+
+    def check_geodns(self, geodns):
+        if not self.mapping(geodns, "geodns"):
+            return
+        self.unknown_keys(geodns, "geodns", GEODNS_KEYS)
+        zone = geodns.get("zone")
+        if not rules.is_hostname(zone):
+            self.err("geodns.zone", "'%s' is not a valid zone name (the Route53 hosted zone)" % (zone,))
+        for i, host in enumerate(self.listing(geodns.get("hostnames"), "geodns.hostnames", "hostname")):
+            if not rules.is_hostname(host):
+                self.err("geodns.hostnames[%d]" % i, "'%s' is not a valid host name" % (host,))
+            elif rules.is_hostname(zone) and not (host.rstrip(".") + ".").endswith("." + zone.rstrip(".") + ".") \
+                    and host.rstrip(".") != zone.rstrip("."):
+                self.err("geodns.hostnames[%d]" % i, "%s is not inside the zone %s" % (host, zone))
+        self.integer(geodns, "ttl", "geodns", 1, 86400, "the TTL in seconds")
+        hc = geodns.get("health_check")
+        if hc is not None and self.mapping(hc, "geodns.health_check"):
+            self.unknown_keys(hc, "geodns.health_check", HEALTH_CHECK_KEYS)
+            if hc.get("protocol", "http") not in ("http", "https", "tcp"):
+                self.err("geodns.health_check.protocol", "must be http, https or tcp")
+            self.integer(hc, "port", "geodns.health_check", 1, 65535, "the port")
+
+    def check_registry(self, reg):
+        if not self.mapping(reg, "registry"):
+            return
+        self.unknown_keys(reg, "registry", REGISTRY_KEYS)
+        backend = reg.get("backend")
+        if backend not in rules.REGISTRY_BACKENDS:
+            self.err("registry.backend", "unknown registry backend '%s': use ripe (RIPE Database REST API) or irrd "
+                     "(IRRd 4, e.g. RADB)" % (backend,) if backend is not None else "is required: ripe or irrd")
+        if "url" in reg:
+            url = urlparse(str(reg["url"]))
+            if url.scheme not in ("http", "https") or not url.hostname:
+                self.err("registry.url", "'%s' is not an http(s) URL" % reg["url"])
+        elif backend == "irrd":
+            self.err("registry.url", "is required for the irrd backend: the registry's base URL")
+        if not reg.get("mnt_by") or not rules.MNTNER_RE.match(str(reg.get("mnt_by"))):
+            self.err("registry.mnt_by", "'%s' is not a maintainer name (e.g. EXAMPLE-MNT)" % (reg.get("mnt_by"),)
+                     if reg.get("mnt_by") else "is required: the maintainer that protects the route objects")
+        if not reg.get("source") or not re.match(r"^[A-Z][A-Z0-9-]{1,30}$", str(reg.get("source"))):
+            self.err("registry.source", "is required: the registry source, e.g. RIPE, TEST or RADB"
+                     if not reg.get("source") else "'%s' is not a registry source name" % reg["source"])
+        for key in ("descr",):
+            if key in reg:
+                self.check_rpsl_text(reg[key], "registry." + key)
+        if not reg.get("api_key") and not reg.get("password"):
+            self.err("registry", "needs api_key or password (referenced from a vault or the environment): the "
+                     "registry refuses unauthenticated changes")
+        loa = reg.get("loa")
+        if loa is not None and self.mapping(loa, "registry.loa"):
+            self.unknown_keys(loa, "registry.loa", LOA_KEYS)
+            for key in ("holder", "signatory"):
+                if not loa.get(key):
+                    self.err("registry.loa." + key, "is required: the letter names the resource holder and who signs")
+                else:
+                    self.check_rpsl_text(loa[key], "registry.loa." + key)
+            self.integer(loa, "validity_days", "registry.loa", 1, 3660, "the validity in days")
+
+    def check_rpsl_text(self, value, path):
+        if not isinstance(value, str):
+            self.err(path, "must be text")
+        elif "\n" in value or "\r" in value:
+            self.err(path, "must be one line: a line break would add attributes to the registry object")
+
+
+def _describe(value):
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "the boolean %s" % str(value).lower()
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, (int, float)):
+        return "the number %s" % value
+    return "'%s'" % value
+
+
+def validate(intent, known_lab_regions=None, geo_countries=None):
+    """Every problem of the intent, in the order found. Never raises."""
+    validator = Validator(intent, known_lab_regions=known_lab_regions, geo_countries=geo_countries)
+    try:
+        return validator.run()
+    except Exception as exc:  # a bug here must not hide the problems found so far behind a traceback
+        return validator.problems + [Problem("anycast_intent", "could not be checked completely (%s: %s); "
+                                             "please report this" % (type(exc).__name__, exc))]

@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# The work is done by the action plugin of the same name, on the controller.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: intent_validate
+short_description: Check the network's intent and report every mistake at once
+version_added: 1.0.0
+description:
+  - Checks the intent (C(anycast_intent)), the one description of the network, before anything is touched.
+  - Every problem is reported in one run, each with its path in the intent (for example
+    C(pops.lhr.upstreams[0].neighbor)) and a sentence a network engineer understands.
+  - Runs on the controller only; it never contacts a host or an API.
+  - Covers prefixes (host bits, longer than /24 or /48, overlaps, documentation and non-routable space), ASNs
+    (range, reserved, documentation), services and their addresses, PoPs, upstream sessions (neighbours, multihop,
+    passwords), communities, prepends, GeoDNS locations, zones and records, registry settings.
+options:
+  intent:
+    description: The intent, normally C("{{ anycast_intent }}").
+    type: dict
+    required: true
+  lab_topology:
+    description: A lab topology file; when given, lab PoP regions are checked against it.
+    type: path
+attributes:
+  check_mode:
+    support: full
+    description: Reads only.
+  diff_mode:
+    support: none
+    description: Nothing to compare.
+  platform:
+    platforms: all
+    description: Runs on the controller.
+author:
+  - anycast.network developers
+"""
+
+EXAMPLES = r"""
+- name: Check the intent
+  anycast.network.intent_validate:
+    intent: "{{ anycast_intent }}"
+"""
+
+RETURN = r"""
+problems:
+  description: Every problem found, in order; empty when the intent is valid.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: Where in the intent, e.g. C(pops.lhr.upstreams[0].neighbor).
+      type: str
+    message:
+      description: What is wrong, in words.
+      type: str
+summary:
+  description: The network in numbers (no secrets), when valid.
+  returned: success
+  type: dict
+"""
