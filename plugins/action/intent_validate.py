@@ -12,11 +12,6 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.anycast.network.plugins.module_utils.intent import derive
 from ansible_collections.anycast.network.plugins.module_utils.intent.validate import validate
 
-try:
-    from ansible_collections.anycast.network.plugins.module_utils.geo_codes import COUNTRIES as GEO_COUNTRIES
-except ImportError:  # the list ships with the Route53 support
-    GEO_COUNTRIES = None
-
 
 def _plain(value):
     """Templated values carry tags in ansible-core 2.19; validation wants plain containers."""
@@ -52,8 +47,7 @@ class ActionModule(ActionBase):
             regions = None
             if args.get("lab_topology"):
                 regions = self._lab_regions(args["lab_topology"])
-            problems = validate(intent, known_lab_regions=regions,
-                                geo_countries=set(GEO_COUNTRIES) if GEO_COUNTRIES else None)
+            problems = validate(intent, known_lab_regions=regions)
         except AnsibleError:
             raise
         except Exception as exc:  # never a traceback for the operator

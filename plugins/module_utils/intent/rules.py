@@ -57,11 +57,6 @@ PROVIDERS = ("lab", "vultr", "static")
 PROFILES = ("vultr", "generic")
 TLS_MODES = ("acme", "internal", "off")
 REGISTRY_BACKENDS = ("ripe", "irrd")
-CONTINENTS = {
-    # Route53 GeoLocation ContinentCode values (AWS Route 53 API reference, GeoLocation).
-    "AF": "Africa", "AN": "Antarctica", "AS": "Asia", "EU": "Europe", "NA": "North America",
-    "OC": "Oceania", "SA": "South America",
-}
 
 
 def asn_in(asn, ranges):

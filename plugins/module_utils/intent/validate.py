@@ -15,6 +15,7 @@ from collections import namedtuple
 from urllib.parse import urlparse
 
 from . import rules
+from ..geo_codes import CONTINENTS, COUNTRIES, US_SUBDIVISIONS
 
 Problem = namedtuple("Problem", "path message")
 
@@ -63,11 +64,10 @@ def _ip(value):
 
 
 class Validator:
-    def __init__(self, intent, known_lab_regions=None, geo_countries=None):
+    def __init__(self, intent, known_lab_regions=None):
         self.intent = intent
         self.problems = []
         self.known_lab_regions = known_lab_regions
-        self.geo_countries = geo_countries
         self.allow_doc = False
         self.asn = None
         self.prefixes = []          # ipaddress networks that parsed
@@ -589,20 +589,19 @@ class Validator:
                 continue
             if "continent" in loc:
                 code = loc["continent"]
-                if code not in rules.CONTINENTS:
+                if code not in CONTINENTS:
                     self.err(_join(lpath, "continent"), "'%s' is not a continent code: use one of %s"
-                             % (code, ", ".join(sorted(rules.CONTINENTS))))
+                             % (code, ", ".join(sorted(CONTINENTS))))
                 key = ("continent", code)
             elif "country" in loc:
                 code = loc["country"]
-                if not isinstance(code, str) or not re.match(r"^[A-Z]{2}$", code) or (
-                        self.geo_countries is not None and code not in self.geo_countries):
+                if code not in COUNTRIES:
                     self.err(_join(lpath, "country"), "'%s' is not an ISO 3166-1 alpha-2 country code (e.g. BR, ZA)"
                              % (code,))
                 if "subdivision" in loc:
                     if code != "US":
                         self.err(_join(lpath, "subdivision"), "Route53 takes subdivisions for the US only")
-                    elif not re.match(r"^[A-Z]{2}$", str(loc["subdivision"])):
+                    elif loc["subdivision"] not in US_SUBDIVISIONS:
                         self.err(_join(lpath, "subdivision"), "'%s' is not a US state code (e.g. CA)"
                                  % loc["subdivision"])
                 key = ("country", code, loc.get("subdivision"))
@@ -691,9 +690,9 @@ def _describe(value):
     return "'%s'" % value
 
 
-def validate(intent, known_lab_regions=None, geo_countries=None):
+def validate(intent, known_lab_regions=None):
     """Every problem of the intent, in the order found. Never raises."""
-    validator = Validator(intent, known_lab_regions=known_lab_regions, geo_countries=geo_countries)
+    validator = Validator(intent, known_lab_regions=known_lab_regions)
     try:
         return validator.run()
     except Exception as exc:  # a bug here must not hide the problems found so far behind a traceback
