@@ -9,13 +9,11 @@ for f in plugins/modules/*.py; do
   ansible-doc -t module "anycast.network.$name" >/dev/null 2>/tmp/ansible-doc.err.$$ || { echo "ansible-doc fails for module $name:"; cat /tmp/ansible-doc.err.$$; fail=1; }
 done
 for kind in inventory filter lookup callback; do
-  for f in plugins/$kind/*.py; do
+  pattern="plugins/$kind/*.py"
+  [ "$kind" = filter ] && pattern="plugins/filter/*.yml"
+  for f in $pattern; do
     [ -e "$f" ] || continue
-    name=$(basename "$f" .py)
-    if [ "$kind" = filter ]; then
-      # A filter file documents each filter it defines.
-      continue
-    fi
+    name=$(basename "${f%.*}")
     ansible-doc -t "$kind" "anycast.network.$name" >/dev/null 2>/tmp/ansible-doc.err.$$ || { echo "ansible-doc fails for $kind $name:"; cat /tmp/ansible-doc.err.$$; fail=1; }
   done
 done
