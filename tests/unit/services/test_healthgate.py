@@ -1,0 +1,336 @@
+"""The health gate daemon: state machine, DNS wire format, and the real daemon against loopback services."""
+
+import http.server
+import importlib.machinery
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+DAEMON = ROOT / "roles/healthgate/files/anycast-healthgate"
+FAKE = Path(__file__).with_name("fake_announce.py")
+
+
+def load_daemon():
+    loader = importlib.machinery.SourceFileLoader("anycast_healthgate", str(DAEMON))
+    spec = importlib.util.spec_from_loader("anycast_healthgate", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+hg = load_daemon()
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- pure logic ------------------------------------------------------------------------------
+
+
+def test_fall_and_rise_thresholds():
+    c = hg.Check({"name": "x", "type": "http", "address": "192.0.2.1"}, ["192.0.2.0/24"], up=True)
+    assert c.prefixes == ["192.0.2.0/24"]
+    assert not c.record(False, "", 0.0, fall=2, rise=3)
+    assert c.up
+    assert c.record(False, "", 0.0, fall=2, rise=3)
+    assert not c.up
+    # one success between failures resets the count
+    for _ in range(2):
+        assert not c.record(True, "", 0.0, fall=2, rise=3)
+    assert not c.record(False, "", 0.0, fall=2, rise=3)
+    for _ in range(2):
+        assert not c.record(True, "", 0.0, fall=2, rise=3)
+    assert c.record(True, "", 0.0, fall=2, rise=3)
+    assert c.up and c.transitions == 2
+
+
+def test_covering_prefix_prefers_the_most_specific():
+    prefixes = ["203.0.113.0/24", "203.0.113.128/25", "2001:db8:ac00::/48"]
+    assert hg.covering_prefix("203.0.113.10", prefixes) == "203.0.113.0/24"
+    assert hg.covering_prefix("203.0.113.200", prefixes) == "203.0.113.128/25"
+    assert hg.covering_prefix("2001:db8:ac00::53", prefixes) == "2001:db8:ac00::/48"
+    assert hg.covering_prefix("198.51.100.1", prefixes) is None
+
+
+def test_bird_check_gates_every_prefix():
+    c = hg.Check({"name": "bird", "type": "bird"}, ["203.0.113.0/24", "2001:db8:ac00::/48"], up=False)
+    assert c.prefixes == ["203.0.113.0/24", "2001:db8:ac00::/48"]
+
+
+def test_config_validation_reports_every_problem():
+    problems = hg.validate_config({
+        "prefixes": ["203.0.113.0/24"], "fall": 0, "timeout": 2, "interval": 1,
+        "checks": [{"name": "a", "type": "http", "address": "198.51.100.1"},
+                   {"name": "a", "type": "dns_soa", "address": "203.0.113.53"},
+                   {"name": "c", "type": "ping"}],
+    })
+    text = "\n".join(problems)
+    assert "fall must be an integer" in text
+    assert "timeout must not exceed interval" in text
+    assert "no prefix covers 198.51.100.1" in text
+    assert "checks[1]: a unique name" in text
+    assert "checks[1]: zone is required" in text
+    assert "checks[2]: type must be one of" in text
+
+
+def test_dns_query_and_soa_parsing():
+    q = hg.build_query("anycast.test", 0x1234)
+    assert q[:2] == b"\x12\x34" and q.endswith(b"\x07anycast\x04test\x00\x00\x06\x00\x01")
+    # A hand-made authoritative answer: header, question, SOA answer with compressed names.
+    header = bytes.fromhex("1234 8400 0001 0001 0000 0000".replace(" ", ""))
+    question = q[12:]
+    rdata = b"\x03ns1\xc0\x0c" + b"\x0ahostmaster\xc0\x0c" + (2024010101).to_bytes(4, "big") + bytes(16)
+    answer = b"\xc0\x0c" + bytes.fromhex("0006 0001 0000012c".replace(" ", "")) + len(rdata).to_bytes(2, "big") + rdata
+    assert hg.parse_soa_answer(header + question + answer, 0x1234) == (True, "SOA serial 2024010101")
+    refused = bytes.fromhex("1234 8005 0001 0000 0000 0000".replace(" ", "")) + question
+    assert hg.parse_soa_answer(refused, 0x1234) == (False, "rcode 5")
+    not_aa = bytes.fromhex("1234 8000 0001 0000 0000 0000".replace(" ", "")) + question
+    assert hg.parse_soa_answer(not_aa, 0x1234) == (False, "not authoritative")
+
+
+def test_gate_status_shapes():
+    assert hg.gate_is_up({"gates": {"203.0.113.0/24": "up"}}, "203.0.113.0/24")
+    assert hg.gate_is_up({"gates": {"203.0.113.0/24": {"state": "up"}}}, "203.0.113.0/24")
+    assert hg.gate_is_up({"gates": [{"prefix": "203.0.113.0/24", "up": True}]}, "203.0.113.0/24")
+    assert not hg.gate_is_up({"gates": {"203.0.113.0/24": "down"}}, "203.0.113.0/24")
+    assert not hg.gate_is_up({}, "203.0.113.0/24")
+
+
+# --- the daemon, for real, against loopback services --------------------------------------------
+
+
+class Toggle(http.server.BaseHTTPRequestHandler):
+    healthy = True
+
+    def log_message(self, *_a):
+        pass
+
+    def do_GET(self):
+        status = 200 if type(self).healthy else 503
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+
+@pytest.fixture
+def web():
+    handler = type("Handler", (Toggle,), {"healthy": True})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server, handler
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def nsd(tmp_path):
+    if not Path("/usr/sbin/nsd").exists():
+        pytest.skip("nsd is not installed")
+    port = free_port(socket.SOCK_DGRAM)
+    zone = tmp_path / "anycast.test.zone"
+    zone.write_text("$ORIGIN anycast.test.\n$TTL 300\n@ SOA ns1 hostmaster 2024010101 3600 900 604800 300\n"
+                    "@ NS ns1\nns1 A 127.0.0.1\n")
+    conf = tmp_path / "nsd.conf"
+    conf.write_text(f"""server:
+  ip-address: 127.0.0.1@{port}
+  username: ""
+  chroot: ""
+  database: ""
+  zonelistfile: "{tmp_path}/zone.list"
+  xfrdfile: "{tmp_path}/xfrd.state"
+  pidfile: "{tmp_path}/nsd.pid"
+  logfile: "{tmp_path}/nsd.log"
+remote-control:
+  control-enable: no
+zone:
+  name: anycast.test
+  zonefile: "{zone}"
+""")
+    proc = subprocess.Popen(["/usr/sbin/nsd", "-d", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            ok, _ = hg.check_dns_soa({"address": "127.0.0.1", "port": port, "zone": "anycast.test"}, 0.2)
+            if ok:
+                break
+        except OSError:
+            time.sleep(0.1)
+    yield port, proc
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_dns_soa_check_against_nsd(nsd):
+    port, _ = nsd
+    assert hg.check_dns_soa({"address": "127.0.0.1", "port": port, "zone": "anycast.test"}, 0.5) == \
+        (True, "SOA serial 2024010101")
+    ok, detail = hg.run_check({"type": "dns_soa", "address": "127.0.0.1", "port": port, "zone": "other.test"}, 0.5)[:2]
+    assert not ok and detail in ("rcode 5", "not authoritative")
+
+
+def wait_for(predicate, timeout, step=0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
+
+
+def calls(log):
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def gate_calls(log, prefix, verb):
+    return [c for c in calls(log) if c["args"] == ["gate", prefix, verb]]
+
+
+@pytest.mark.integration
+def test_daemon_withdraws_fast_recovers_slowly_and_drains_on_stop(tmp_path, web, nsd):
+    server, handler = web
+    dns_port, nsd_proc = nsd
+    metrics_port = free_port()
+    state = tmp_path / "announce.json"
+    log = tmp_path / "announce.log"
+    cfg = {
+        "interval": 0.2, "timeout": 0.15, "fall": 2, "rise": 5, "drain_wait": 0.6,
+        "announce_cmd": str(FAKE), "state_file": str(tmp_path / "healthgate.json"),
+        "metrics_listen": f"127.0.0.1:{metrics_port}",
+        "prefixes": ["127.0.0.0/24", "::1/128"],
+        "checks": [
+            {"name": "web", "type": "http", "address": "127.0.0.1", "port": server.server_address[1],
+             "path": "/healthz", "host": "www.anycast.test"},
+            {"name": "dns", "type": "dns_soa", "address": "127.0.0.1", "port": dns_port, "zone": "anycast.test"},
+        ],
+    }
+    (tmp_path / "hg.json").write_text(json.dumps(cfg))
+    env = dict(os.environ, FAKE_ANNOUNCE_STATE=str(state), FAKE_ANNOUNCE_LOG=str(log))
+    proc = subprocess.Popen([sys.executable, str(DAEMON), "--config", str(tmp_path / "hg.json")], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        # Starts withdrawn (no gate state), announces after `rise` good rounds.
+        t0 = time.monotonic()
+        assert wait_for(lambda: gate_calls(log, "127.0.0.0/24", "up"), 5)
+        assert time.monotonic() - t0 >= 5 * 0.2 - 0.05
+        # The check on 127.0.0.1 gates 127.0.0.0/24 only; ::1/128 has no check, so it is announced too.
+        assert gate_calls(log, "::1/128", "up")
+        # Web breaks: withdrawn within fall * interval (+ one round of slack).
+        handler.healthy = False
+        t_fail = time.monotonic()
+        assert wait_for(lambda: gate_calls(log, "127.0.0.0/24", "down"), 3)
+        detect = time.monotonic() - t_fail
+        assert detect <= 3 * 0.2 + 0.3, detect
+        assert not gate_calls(log, "::1/128", "down")
+        # Recovers: announced again only after rise good rounds.
+        handler.healthy = True
+        t_ok = time.monotonic()
+        assert wait_for(lambda: len(gate_calls(log, "127.0.0.0/24", "up")) == 2, 5)
+        assert time.monotonic() - t_ok >= 4 * 0.2
+        # DNS dies: withdrawn as well.
+        nsd_proc.terminate()
+        nsd_proc.wait(5)
+        assert wait_for(lambda: len(gate_calls(log, "127.0.0.0/24", "down")) == 2, 3)
+        # Metrics and state file.
+        body = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=2).read().decode()
+        assert 'anycast_healthgate_prefix_healthy{prefix="127.0.0.0/24"} 0.0' in body
+        assert 'anycast_healthgate_check_up{check="web",type="http"} 1.0' in body
+        assert 'anycast_healthgate_prefix_transitions_total{prefix="127.0.0.0/24",to="down"} 2.0' in body
+        assert "anycast_healthgate_check_duration_seconds{check=\"dns\"}" in body
+        snap = json.loads((tmp_path / "healthgate.json").read_text())
+        assert snap["prefixes"]["127.0.0.0/24"]["healthy"] is False
+        assert snap["checks"]["dns"]["up"] is False
+        # Clean stop: drain, wait drain_wait, withdraw.
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=10)
+        verbs = [(c["t"], c["args"][0]) for c in calls(log) if c["args"][0] in ("drain", "withdraw")]
+        assert [v for _, v in verbs] == ["drain", "withdraw"], out
+        assert verbs[1][0] - verbs[0][0] >= 0.6
+        snap = json.loads((tmp_path / "healthgate.json").read_text())
+        assert snap["mode"] == "stopped" and snap["withdrawn_by_healthgate"] is True
+        assert "WITHDRAWN" in out and "draining" in out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.integration
+def test_restart_after_clean_stop_undrains_once_healthy_and_keeps_a_hand_drain(tmp_path, web):
+    server, _handler = web
+    state = tmp_path / "announce.json"
+    log = tmp_path / "announce.log"
+    state.write_text(json.dumps({"mode": "withdraw", "gates": {"127.0.0.0/24": "up"}}))
+    (tmp_path / "healthgate.json").write_text(json.dumps({"mode": "stopped", "withdrawn_by_healthgate": True}))
+    cfg = {"interval": 0.1, "timeout": 0.1, "fall": 2, "rise": 3, "drain_wait": 0, "announce_cmd": str(FAKE),
+           "state_file": str(tmp_path / "healthgate.json"), "metrics_listen": "",
+           "prefixes": ["127.0.0.0/24"],
+           "checks": [{"name": "web", "type": "http", "address": "127.0.0.1", "port": server.server_address[1]}]}
+    (tmp_path / "hg.json").write_text(json.dumps(cfg))
+    env = dict(os.environ, FAKE_ANNOUNCE_STATE=str(state), FAKE_ANNOUNCE_LOG=str(log))
+    proc = subprocess.Popen([sys.executable, str(DAEMON), "--config", str(tmp_path / "hg.json")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_for(lambda: [c for c in calls(log) if c["args"] == ["undrain"]], 5)
+        assert json.loads(state.read_text())["mode"] == "normal"
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    # An operator's drain (no marker of ours) is left alone.
+    log.unlink()
+    state.write_text(json.dumps({"mode": "drain", "gates": {"127.0.0.0/24": "up"}}))
+    (tmp_path / "healthgate.json").write_text(json.dumps({"mode": "running", "withdrawn_by_healthgate": False}))
+    proc = subprocess.Popen([sys.executable, str(DAEMON), "--config", str(tmp_path / "hg.json")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.0)
+        assert not [c for c in calls(log) if c["args"] == ["undrain"]]
+        assert json.loads(state.read_text())["mode"] == "drain"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.integration
+def test_failed_announce_is_retried(tmp_path, web):
+    server, handler = web
+    state = tmp_path / "announce.json"
+    log = tmp_path / "announce.log"
+    state.write_text(json.dumps({"mode": "normal", "gates": {"127.0.0.0/24": "up"}}))
+    cfg = {"interval": 0.1, "timeout": 0.1, "fall": 1, "rise": 1, "drain_wait": 0, "announce_cmd": str(FAKE),
+           "state_file": str(tmp_path / "healthgate.json"), "metrics_listen": "",
+           "prefixes": ["127.0.0.0/24"],
+           "checks": [{"name": "web", "type": "http", "address": "127.0.0.1", "port": server.server_address[1]}]}
+    (tmp_path / "hg.json").write_text(json.dumps(cfg))
+    env = dict(os.environ, FAKE_ANNOUNCE_STATE=str(state), FAKE_ANNOUNCE_LOG=str(log), FAKE_ANNOUNCE_FAIL="gate")
+    handler.healthy = False
+    proc = subprocess.Popen([sys.executable, str(DAEMON), "--config", str(tmp_path / "hg.json")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_for(lambda: gate_calls(log, "127.0.0.0/24", "down"), 3)
+        time.sleep(1.0)
+        # Failing calls are retried, but not more than every 5 s.
+        assert len(gate_calls(log, "127.0.0.0/24", "down")) == 1
+    finally:
+        proc.kill()
+        proc.wait()
