@@ -97,7 +97,7 @@ class Route53Client:
             aws_session_token=params.get("session_token") or None,
         )
         config = botocore.config.Config(
-            retries={"mode": "standard", "max_attempts": max(1, int(params.get("max_attempts") or 10))},
+            retries={"mode": "standard", "total_max_attempts": max(1, int(params.get("max_attempts") or 10))},
             connect_timeout=10,
             read_timeout=60,
             user_agent_extra="anycast.network",
