@@ -249,7 +249,9 @@ class VultrClient:
 
     # ------------------------------------------------------------------ check mode and diff
     def _record(self, before, after, header):
-        self.diffs.append({"before": before, "after": after, "before_header": header, "after_header": header})
+        self.diffs.append(
+            {"before": _redact(before), "after": _redact(after), "before_header": header, "after_header": header}
+        )
 
     def create(self, path, key, data, find=None, header=None):
         """POST a resource; in check mode return what would be created.
@@ -410,6 +412,17 @@ class VultrClient:
 def instance_ready(instance):
     """Active, and past the install (the same test as the Vultr collection: server_status not none/locked)."""
     return instance.get("status") == "active" and instance.get("server_status") not in ("none", "locked", None)
+
+
+REDACTED_FIELDS = ("user_data", "default_password")
+
+
+def _redact(data):
+    """Diffs show that user data changes, never its content (it may carry secrets)."""
+    if not isinstance(data, dict):
+        return data
+    return {k: ("<redacted, %d characters>" % len(str(v)) if k in REDACTED_FIELDS and v else v)
+            for k, v in data.items()}
 
 
 def _same(current, wanted):

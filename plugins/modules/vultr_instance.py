@@ -1,0 +1,260 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: anycast.network contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: vultr_instance
+short_description: Manage one Vultr cloud compute instance
+version_added: "1.0.0"
+description:
+  - Create, start, stop or remove a Vultr instance identified by its label.
+  - Idempotent by label (and region when given); O(tags) are kept in sync on an existing instance.
+    Region, plan and operating system of an existing instance are not changed in place; a difference is
+    reported as a warning.
+  - A create that failed in a way that may hide a success (timeout, 5xx) is never simply repeated; the module
+    looks the label up again first, so a retry does not create a second instance.
+  - To run a whole PoP, use M(anycast.network.vultr_pop), which creates all instances before waiting.
+options:
+  label:
+    description: The label of the instance, its identity.
+    type: str
+    required: true
+  hostname:
+    description: Host name given to the instance at creation; defaults to the label.
+    type: str
+  state:
+    description:
+      - V(present) creates the instance if needed and leaves its power state alone; V(started) and V(stopped) also
+        start or halt it; V(absent) removes it.
+    type: str
+    choices: [present, absent, started, stopped]
+    default: present
+  region:
+    description: Region ID (for example C(ams)). Required to create.
+    type: str
+  plan:
+    description: Plan ID (for example C(vc2-1c-1gb)). Required to create.
+    type: str
+  os_id:
+    description: Operating system ID (see C(GET /os)); one of O(os_id) or O(image_id) is required to create.
+    type: int
+  image_id:
+    description: Application image ID, instead of O(os_id).
+    type: str
+  ssh_keys:
+    description: Names of SSH keys of the account to install (see M(anycast.network.vultr_ssh_key)).
+    type: list
+    elements: str
+    default: []
+  startup_script:
+    description: Name of a startup script of the account to run at first boot.
+    type: str
+  user_data:
+    description:
+      - User data (cloud-init) in plain text; the module sends it base64-encoded. Only used at creation.
+      - Never shown in diffs.
+    type: str
+  enable_ipv6:
+    description: Give the instance an IPv6 address (only used at creation).
+    type: bool
+    default: true
+  tags:
+    description: Tags of the instance; kept in sync on an existing instance.
+    type: list
+    elements: str
+    default: []
+  wait:
+    description: Wait until the instance is C(active) and booted after creating or starting it.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait with O(wait).
+    type: float
+    default: 900
+  poll_interval:
+    description: Seconds between two looks at the instance while waiting.
+    type: float
+    default: 5
+extends_documentation_fragment:
+  - anycast.network.vultr
+  - anycast.network.vultr.attributes
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+author:
+  - anycast.network contributors
+"""
+
+EXAMPLES = r"""
+- name: A Debian 12 instance in Amsterdam
+  anycast.network.vultr_instance:
+    label: example-ams-1
+    region: ams
+    plan: vc2-1c-1gb
+    os_id: 2136
+    ssh_keys: [anycast-admin]
+    tags: ["anycast:example", "anycast-pop:ams"]
+
+- name: Stop it
+  anycast.network.vultr_instance:
+    label: example-ams-1
+    state: stopped
+
+- name: Remove it
+  anycast.network.vultr_instance:
+    label: example-ams-1
+    state: absent
+"""
+
+RETURN = r"""
+vultr_instance:
+  description: The instance (empty after removal). In check mode, a planned instance has no C(id).
+  returned: success
+  type: dict
+  contains:
+    id:
+      description: ID of the instance.
+      type: str
+      sample: cb676a46-66fd-4dfb-b839-443f2e6c0b60
+    label:
+      description: Label.
+      type: str
+      sample: example-ams-1
+    region:
+      description: Region ID.
+      type: str
+      sample: ams
+    plan:
+      description: Plan ID.
+      type: str
+      sample: vc2-1c-1gb
+    status:
+      description: C(pending), C(active), C(suspended) or C(resizing).
+      type: str
+      sample: active
+    power_status:
+      description: C(running) or C(stopped).
+      type: str
+      sample: running
+    main_ip:
+      description: Main IPv4 address (C(0.0.0.0) until one is assigned).
+      type: str
+      sample: 192.0.2.10
+    v6_main_ip:
+      description: Main IPv6 address, empty without IPv6.
+      type: str
+      sample: "2001:db8:1::1"
+    tags:
+      description: Tags.
+      type: list
+      elements: str
+      sample: ["anycast:example", "anycast-pop:ams"]
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.anycast.network.plugins.module_utils._vultr_instance import (
+    build_create_body,
+    drift,
+    instance_spec,
+)
+from ansible_collections.anycast.network.plugins.module_utils.vultr import (
+    VultrAPIError,
+    client_from_module,
+    instance_summary,
+    vultr_argument_spec,
+)
+
+
+def run(module, client):
+    p = module.params
+    label = p["label"]
+    state = p["state"]
+    found = client.list_instances(label=label, region=p.get("region"))
+    if len(found) > 1:
+        module.fail_json(msg="%d instances are labelled %s; refusing to guess which one is meant" % (len(found), label),
+                         instances=[instance_summary(i) for i in found])
+    current = found[0] if found else None
+    header = "instance %s" % label
+    changed = False
+
+    if state == "absent":
+        if current:
+            client.delete("/instances/%s" % current["id"], instance_summary(current), header=header)
+            return True, {}
+        return False, {}
+
+    created = False
+    if current is None:
+        missing = [k for k in ("region", "plan") if not p.get(k)]
+        if p.get("os_id") is None and not p.get("image_id"):
+            missing.append("os_id or image_id")
+        if missing:
+            module.fail_json(msg="instance %s does not exist; to create it, set %s" % (label, ", ".join(missing)))
+        body = build_create_body(client, p, label, p["tags"], hostname=p.get("hostname"))
+        current = client.create_instance(body)
+        changed = created = True
+    else:
+        for note in drift(current, p):
+            module.warn(note + " (not changed in place)")
+        if sorted(current.get("tags") or []) != sorted(p["tags"]):
+            changed, current = client.update("/instances/%s" % current["id"], "instance", current,
+                                             {"tags": list(p["tags"])}, header=header)
+
+    if client.check_mode:
+        if state == "stopped" and current.get("power_status") != "stopped":
+            changed = True
+        if state == "started" and current.get("power_status") == "stopped":
+            changed = True
+        return changed, current
+
+    if (created or state in ("started", "stopped")) and p["wait"]:
+        current = client.wait_instances([current["id"]], p["wait_timeout"], p["poll_interval"])[current["id"]]
+    if state == "stopped" and current.get("power_status") != "stopped":
+        if current.get("status") != "active":
+            current = client.wait_instances([current["id"]], p["wait_timeout"], p["poll_interval"])[current["id"]]
+        client.action("/instances/%s/halt" % current["id"], header=header,
+                      before={"power_status": current.get("power_status")}, after={"power_status": "stopped"})
+        current = client.get("/instances/%s" % current["id"], "instance") or current
+        changed = True
+    elif state == "started" and current.get("power_status") == "stopped":
+        client.action("/instances/%s/start" % current["id"], header=header,
+                      before={"power_status": "stopped"}, after={"power_status": "running"})
+        current = client.get("/instances/%s" % current["id"], "instance") or current
+        changed = True
+    return changed, current
+
+
+def main():
+    argument_spec = vultr_argument_spec()
+    argument_spec.update(instance_spec())
+    argument_spec.update(
+        label=dict(type="str", required=True),
+        hostname=dict(type="str"),
+        state=dict(type="str", choices=["present", "absent", "started", "stopped"], default="present"),
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        mutually_exclusive=[("os_id", "image_id")],
+        supports_check_mode=True,
+    )
+    client = client_from_module(module)
+    try:
+        changed, instance = run(module, client)
+    except VultrAPIError as exc:
+        module.fail_json(msg=str(exc), status=exc.status)
+    result = dict(changed=changed, vultr_instance=instance_summary(instance) if instance else {})
+    if module._diff:
+        result["diff"] = client.diffs
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
