@@ -254,7 +254,7 @@ class Emulator:
 
     def __init__(self, api_key="emulated-key", host="127.0.0.1", port=0, boot_delay=1.0, max_page_size=3,
                  fault_rate=0.0, faults=("429", "500", "500-after", "stall"), stall_seconds=2.0, seed=0,
-                 validate=True):
+                 validate=True, bind=True):
         if host not in LOOPBACK:
             raise ValueError("the emulator listens on loopback only, not %s" % host)
         self.api_key = api_key
@@ -275,6 +275,12 @@ class Emulator:
             spec = json.load(fh)
         # The spec was validated once when it was copied here; skipping that check keeps start-up fast.
         self.openapi = OpenAPI.from_dict(spec, config=Config(spec_validator_cls=None))
+        self.httpd = None
+        self.thread = None
+        if bind:
+            self._bind(host, port)
+
+    def _bind(self, host, port):
         family = ThreadingHTTPServer
         if ":" in host:
             import socket
@@ -285,7 +291,6 @@ class Emulator:
             family = _V6
         self.httpd = family((host, port), _handler(self))
         self.httpd.daemon_threads = True
-        self.thread = None
 
     @property
     def url(self):
@@ -293,6 +298,10 @@ class Emulator:
         if ":" in host:
             host = "[%s]" % host
         return "http://%s:%d/v2" % (host, port)
+
+    def session(self):
+        """A requests-like session that calls the emulator in process (no socket): for unit tests."""
+        return InProcessSession(self)
 
     def start(self):
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="vultr-emulator", daemon=True)
@@ -501,6 +510,52 @@ class Emulator:
         if parts == ["plans"] and method == "GET":
             return 200, self._page(PLANS, "plans", query)
         raise ApiError(404, "Not implemented by the emulator: %s /%s" % (method, "/".join(parts)))
+
+
+class _Response:
+    """Enough of requests.Response for the client."""
+
+    def __init__(self, status, payload):
+        self.status_code = status
+        self.content = json.dumps(payload).encode() if payload is not None else b""
+        self.text = self.content.decode()
+        self.headers = {"Content-Type": "application/json"} if self.content else {}
+        self.reason = ""
+        self.ok = status < 400
+
+    def json(self):
+        return json.loads(self.content)
+
+
+class InProcessSession:
+    """Routes client requests straight into ``Emulator.handle``; a stall raises requests.Timeout."""
+
+    def __init__(self, emulator):
+        import requests
+
+        self._requests = requests
+        self.emulator = emulator
+        self.headers = {}
+        self.verify = True
+        self.calls = []
+
+    def request(self, method, url, params=None, json=None, timeout=None, allow_redirects=True):
+        from urllib.parse import urlencode
+
+        split = urlsplit(url)
+        path = split.path + ("?" + urlencode(params) if params else "")
+        headers = dict(self.headers)
+        body = b""
+        if json is not None:
+            body = __import__("json").dumps(json).encode()
+            headers["Content-Type"] = "application/json"
+        status, payload, fault = self.emulator.handle(method.upper(), path, headers, body)
+        with self.emulator.lock:
+            self.emulator.log.append((method.upper(), split.path, status, fault))
+        self.calls.append((method.upper(), path, status, fault))
+        if fault == "stall":
+            raise self._requests.Timeout("emulated stall")
+        return _Response(status, payload)
 
 
 def _explain(exc):
