@@ -30,13 +30,19 @@ if [ "${ANYCAST_SKIP_APT:-0}" != 1 ]; then
   fi
 fi
 
+# IRRd drops its privileges to an unprivileged user when started as root: its interpreter and standard library
+# must be readable by that user, so the virtualenv is built on Debian's python3 (not one under /root).
+IRRD_PYTHON=${ANYCAST_IRRD_PYTHON:-/usr/bin/python3}
 venv=.cache/irrd-venv
 stamp=$venv/.irrd-version
-if [ ! -x "$venv/bin/irrd" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$IRRD_VERSION" ]; then
+want="irrd==$IRRD_VERSION $IRRD_PYTHON"
+if [ ! -x "$venv/bin/irrd" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "== irrd $IRRD_VERSION: installing in $venv"
   mkdir -p .cache
-  [ -x "$venv/bin/python" ] || "${ANYCAST_PYTHON:-python3}" -m venv "$venv"
-  "$venv/bin/pip" install -q --upgrade pip
-  "$venv/bin/pip" install -q "irrd==$IRRD_VERSION"
-  echo "$IRRD_VERSION" > "$stamp"
+  rm -rf "$venv"
+  "$IRRD_PYTHON" -m venv "$venv"
+  "$venv/bin/pip" install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+  "$venv/bin/pip" install -q "irrd==$IRRD_VERSION" 2>&1 | grep -v "^WARNING: Location" || true
+  "$venv/bin/irrd" --help >/dev/null
+  echo "$want" > "$stamp"
 fi
