@@ -50,7 +50,7 @@ EXAMPLES = r"""
 plugin: anycast.network.intent
 intent_file: group_vars/all/intent.yml
 lab_topology: ../../lab/topologies/default.yml
-
+---
 # inventories/prod/hosts.anycast.yml, static hosts only, with an extra group per region
 plugin: anycast.network.intent
 keyed_groups:
