@@ -402,7 +402,8 @@ class GeoReconciler:
         mine = [r for r in zone_records
                 if fqdn(unescape_name(r["Name"])) == plan["name"]
                 and (r.get("SetIdentifier") or "").startswith(self.prefix)]
-        others = [r for r in zone_records if r not in mine]
+        mine_ids = {id(r) for r in mine}
+        others = [r for r in zone_records if id(r) not in mine_ids]
         self.referenced_now = {r["HealthCheckId"] for r in mine if r.get("HealthCheckId")}
 
         all_checks = self.client.list_health_checks()
