@@ -8,7 +8,7 @@ for f in plugins/modules/*.py; do
   name=$(basename "$f" .py)
   ansible-doc -t module "anycast.network.$name" >/dev/null 2>/tmp/ansible-doc.err.$$ || { echo "ansible-doc fails for module $name:"; cat /tmp/ansible-doc.err.$$; fail=1; }
 done
-for kind in inventory filter lookup callback; do
+for kind in inventory filter lookup callback strategy; do
   pattern="plugins/$kind/*.py"
   [ "$kind" = filter ] && pattern="plugins/filter/*.yml"
   for f in $pattern; do
