@@ -28,7 +28,7 @@ INTENT = {
     },
     "pops": {
         "ewr": {"provider": "static", "geodns_fallback": [{"continent": "SA"}]},
-        "fra": {"provider": "static", "geodns_fallback": [{"country": "ZA"}]},
+        "fra-metal": {"provider": "static", "geodns_fallback": [{"country": "ZA"}]},
         "mia": {"provider": "static"},
     },
     "geodns": {"zone": "example.com", "hostnames": ["www.example.com", "api.example.com"], "ttl": 60},
@@ -36,7 +36,7 @@ INTENT = {
 HOSTS = {
     "ewr": {"ewr-1": {"anycast_address": "198.51.100.11", "anycast_address6": "2001:db8:300::11"},
             "ewr-2": {"anycast_address": "198.51.100.12", "anycast_address6": ""}},
-    "fra": {"fra-1": {"anycast_address": "198.51.100.20", "anycast_address6": "2001:db8:500::20"}},
+    "fra-metal": {"fra-metal-1": {"anycast_address": "198.51.100.20", "anycast_address6": "2001:db8:500::20"}},
     "mia": {"mia-1": {"anycast_address": "198.51.100.61", "anycast_address6": ""}},
 }
 
@@ -44,7 +44,7 @@ HOSTS = {
 def write_inventory(path, intent):
     pops = {}
     for pop, hosts in HOSTS.items():
-        pops["pop_" + pop] = {"hosts": {name: dict(hv, anycast_pop=pop, ansible_host=hv["anycast_address"])
+        pops["pop_" + pop.replace("-", "_")] = {"hosts": {name: dict(hv, anycast_pop=pop, ansible_host=hv["anycast_address"])
                                         for name, hv in hosts.items()}}
     inventory = {"all": {"vars": {"anycast_intent": intent},
                          "children": {"anycast_instances": {"children": pops}}}}
@@ -139,7 +139,7 @@ def test_playbook_skips_cleanly(zone, playbook):
 
 def test_playbook_bad_location_fails_before_any_change(zone, playbook):
     bad = copy.deepcopy(INTENT)
-    bad["pops"]["fra"]["geodns_fallback"] = [{"country": "BR", "subdivision": "SP"}]
+    bad["pops"]["fra-metal"]["geodns_fallback"] = [{"country": "BR", "subdivision": "SP"}]
     rc, out = playbook(bad)
     assert rc != 0
     assert "subdivision SP needs country US" in out, out
