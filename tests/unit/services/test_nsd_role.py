@@ -1,0 +1,96 @@
+"""The nsd role's preflight and templates, rendered for the lab intent and checked by the real NSD tools."""
+
+import copy
+import re
+import subprocess
+
+import yaml
+
+from conftest import ROOT, lab_inventory, need, run_playbook
+
+LAB_INTENT = yaml.safe_load((ROOT / "inventories/lab/group_vars/all/intent.yml").read_text())["anycast_intent"]
+
+# The role's preflight (record checks) and its zone variables, rendering into a scratch directory.
+RENDER = """
+- name: Render the nsd role
+  hosts: lhr-1
+  gather_facts: false
+  vars_files: [{role}/defaults/main.yml, {role}/vars/main.yml]
+  vars:
+    nsd_zones_dir: {out}
+  tasks:
+    - name: Preflight
+      ansible.builtin.import_tasks: {role}/tasks/preflight.yml
+    - name: Previous
+      ansible.builtin.slurp:
+        src: "{out}/{{{{ item.1.name }}}}.zone"
+      loop: "{{{{ __nsd_zone_items }}}}"
+      register: __nsd_previous
+      failed_when: false
+    - name: Zones
+      ansible.builtin.template:
+        src: "{role}/templates/zone.j2"
+        dest: "{out}/{{{{ __nsd_origin }}}}.zone"
+        mode: "0644"
+        validate: nsd-checkzone {{{{ __nsd_origin }}}} %s
+      loop: "{{{{ __nsd_zone_items }}}}"
+      loop_control:
+        index_var: __nsd_index
+      vars:
+        __nsd_origin: "{{{{ item.1.name | lower | regex_replace('\\\\.$', '') }}}}"
+        __nsd_records: "{{{{ __nsd_zone_records[__nsd_origin] }}}}"
+        __nsd_rname: "{{{{ (item.1.hostmaster | default('hostmaster.' ~ __nsd_origin)) | regex_replace('@', '.') | regex_replace('\\\\.?$', '.') }}}}"
+        __nsd_hash: "{{{{ __nsd_records | anycast.network.zone_content_hash(__nsd_soa | combine({{'rname': __nsd_rname}})) }}}}"
+        __nsd_serial: "{{{{ __nsd_hash | anycast.network.zone_serial((__nsd_previous.results[__nsd_index].content | default('') | b64decode)) }}}}"
+    - name: Config
+      ansible.builtin.template:
+        src: "{role}/templates/nsd.conf.j2"
+        dest: "{out}/nsd.conf"
+        mode: "0644"
+        validate: nsd-checkconf %s
+"""
+
+
+def render(tmp_path, intent):
+    need("nsd-checkzone")
+    inv = lab_inventory(tmp_path, intent)
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    proc = run_playbook(tmp_path, inv, RENDER.format(role=ROOT / "roles/nsd", out=out), check=False)
+    return out, proc
+
+
+def test_lab_zone_and_config(tmp_path):
+    out, proc = render(tmp_path, copy.deepcopy(LAB_INTENT))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    text = (out / "anycast.test.zone").read_text()
+    assert re.search(r"^anycast\.test\.\t300\tIN\tNS\tns1\.anycast\.test\.$", text, re.M)
+    assert "ns1.anycast.test.\t300\tIN\tA\t203.0.113.53" in text
+    assert "ns1.anycast.test.\t300\tIN\tAAAA\t2001:db8:ac00::53" in text
+    assert "www.anycast.test.\t300\tIN\tA\t203.0.113.10" in text
+    assert "hostmaster.anycast.test." in text
+    conf = (out / "nsd.conf").read_text()
+    assert 'nsid: "ascii_lhr-1"' in conf and 'identity: "lhr-1"' in conf
+    assert "ip-address: 203.0.113.53" in conf and "ip-address: 2001:db8:ac00::53" in conf
+    serial = re.search(r"serial (\d+)", text).group(1)
+    # Second run, same content: not changed, same serial.
+    proc = run_playbook(tmp_path, tmp_path / "inventory.yml", RENDER.format(role=ROOT / "roles/nsd", out=out))
+    assert "changed=0" in proc.stdout, proc.stdout[-2000:]
+    # New content: a new, higher serial.
+    intent = copy.deepcopy(LAB_INTENT)
+    intent["services"]["dns"]["zones"][0]["records"].append({"name": "api", "type": "A", "value": "203.0.113.11"})
+    out2, proc = render(tmp_path, intent)
+    text2 = (out2 / "anycast.test.zone").read_text()
+    serial2 = re.search(r"serial (\d+)", text2).group(1)
+    assert int(serial2) > int(serial)
+    check = subprocess.run(["nsd-checkzone", "anycast.test", str(out2 / "anycast.test.zone")], capture_output=True, text=True)
+    assert check.returncode == 0 and serial2 in check.stdout + text2
+
+
+def test_bad_record_stops_before_anything_is_rendered(tmp_path):
+    intent = copy.deepcopy(LAB_INTENT)
+    intent["services"]["dns"]["zones"][0]["records"].append({"name": "www", "type": "AAAA", "value": "not-an-address"})
+    out, proc = render(tmp_path, intent)
+    assert proc.returncode != 0
+    assert "services.dns.zones[0].records[2]: value 'not-an-address' is not an IPv6 address" in proc.stdout
+    assert not list(out.iterdir())
