@@ -73,8 +73,10 @@ class Bird:
         self.pid = None
 
     def start(self):
-        subprocess.run(["bird", "-c", self.config, "-s", self.socket, "-P", self.pidfile], check=True,
-                       capture_output=True, text=True, timeout=20)
+        proc = subprocess.run(["bird", "-c", self.config, "-s", self.socket, "-P", self.pidfile],
+                              capture_output=True, text=True, timeout=20, check=False)
+        if proc.returncode != 0:
+            raise AssertionError("bird -c %s: %s" % (self.config, proc.stderr))
         deadline = time.time() + 10
         while time.time() < deadline:
             if os.path.exists(self.pidfile) and os.path.getsize(self.pidfile) > 0:

@@ -1,0 +1,220 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: bird_state
+short_description: Read BIRD 2's BGP sessions and exports, and compare them with the intent
+version_added: "1.0.0"
+description:
+  - Runs on an anycast instance. Reads C(birdc show protocols all) and, for every BGP protocol, the routes it
+    exports (C(birdc show route export <protocol> all)): state, whether the session is Established, the last
+    error, limits hit, the exported prefixes with their AS path and communities.
+  - With O(manifest) (the routing manifest the M(anycast.network.bird) role writes), also lists the problems:
+    sessions missing or not Established (with BIRD's last error), prefixes the intent announces but that are not
+    exported, prefixes exported that the intent does not announce, export limits hit.
+  - Read-only; never changes anything.
+author:
+  - anycast.network contributors
+options:
+  birdc:
+    description: The C(birdc) command, as a list (program and arguments before the BIRD command).
+    type: list
+    elements: str
+    default: [birdc]
+  socket:
+    description: BIRD's control socket; default is BIRD's own (C(/run/bird/bird.ctl) on Debian).
+    type: path
+  routes:
+    description: Also read the routes each BGP session exports.
+    type: bool
+    default: true
+  manifest:
+    description:
+      - The routing manifest written by the BIRD role (C(/etc/anycast/routing.json)). When given, the result
+        has RV(problems) and RV(warnings).
+    type: path
+  announce_state:
+    description:
+      - anycast-announce's state file; default is the one the manifest names.
+    type: path
+  honour_announce_state:
+    description:
+      - When true, a drained, withdrawn or gated-down announcement is what is expected and is only a warning.
+      - When false, every prefix the intent announces must be exported, and anything else is a problem.
+    type: bool
+    default: false
+  fail_on_problems:
+    description: Fail (with every problem in the message) when the comparison finds problems.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; runs the same in check mode.
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Read BIRD's sessions
+  anycast.network.bird_state:
+  register: bird
+
+- name: Show each session's state
+  ansible.builtin.debug:
+    msg: "{{ item.name }}: {{ item.bgp_state }} ({{ item.exported | map(attribute='prefix') | join(', ') }})"
+  loop: "{{ bird.bird_state.sessions }}"
+
+- name: Every session Established and exporting exactly the intent's prefixes
+  anycast.network.bird_state:
+    manifest: /etc/anycast/routing.json
+    fail_on_problems: true
+  register: bird
+  until: bird is succeeded
+  retries: 12
+  delay: 5
+"""
+
+RETURN = r"""
+bird_state:
+  description: What BIRD reports.
+  returned: success
+  type: dict
+  contains:
+    version:
+      description: BIRD's version.
+      type: str
+      sample: 2.0.12
+    sessions:
+      description: Every BGP protocol.
+      type: list
+      elements: dict
+      sample:
+        - name: up0_v4
+          state: up
+          bgp_state: Established
+          established: true
+          neighbor_address: 169.254.169.254
+          neighbor_as: 64515
+          last_error: ""
+          routes_exported: 1
+          exported:
+            - prefix: 203.0.113.0/24
+              as_path: []
+              communities: []
+              large_communities: []
+          limits: {receive: {limit: 100, hit: false, action: block}}
+    protocols:
+      description: Every protocol as parsed from C(show protocols all).
+      type: list
+      elements: dict
+problems:
+  description: What differs from the intent, one sentence each, naming the session. Empty when all is well.
+  returned: when manifest is given
+  type: list
+  elements: str
+  sample: ["session up0_v4 (Vultr, IPv4, neighbour 169.254.169.254 AS64515) is not Established: BGP state Active, last error: Hold timer expired"]
+warnings_found:
+  description: Conditions worth knowing that are not failures (drained, receive limit hit, ...).
+  returned: when manifest is given
+  type: list
+  elements: str
+"""
+
+import json
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ..module_utils.bird import compare, parse_protocols, parse_routes
+
+
+def _birdc(module, *args):
+    cmd = list(module.params["birdc"])
+    if module.params["socket"]:
+        cmd += ["-s", module.params["socket"]]
+    cmd += list(args)
+    rc, out, err = module.run_command(cmd)
+    text = out + err
+    if rc != 0 or text.startswith("Unable to connect") or "Unable to connect to server" in text:
+        module.fail_json(msg="BIRD does not answer (%s): %s" % (" ".join(cmd), (text or "rc=%d" % rc).strip()),
+                         rc=rc)
+    return out
+
+
+def _read_json(module, path, what):
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError:
+        return None
+    except ValueError as exc:
+        module.fail_json(msg="%s %s is not JSON: %s" % (what, path, exc))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            birdc=dict(type="list", elements="str", default=["birdc"]),
+            socket=dict(type="path"),
+            routes=dict(type="bool", default=True),
+            manifest=dict(type="path"),
+            announce_state=dict(type="path"),
+            honour_announce_state=dict(type="bool", default=False),
+            fail_on_problems=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    version, protocols = parse_protocols(_birdc(module, "show", "protocols", "all"))
+    exports = {}
+    sessions = []
+    for proto in protocols:
+        if proto["proto"] != "BGP":
+            continue
+        routes = []
+        if module.params["routes"] and proto.get("established"):
+            routes = parse_routes(_birdc(module, "show", "route", "export", proto["name"], "all"))
+        exports[proto["name"]] = routes
+        limits = {}
+        exported = 0
+        for chan in proto.get("channels", {}).values():
+            limits.update(chan.get("limits", {}))
+            exported += chan.get("routes", {}).get("exported", 0)
+        sessions.append({
+            "name": proto["name"],
+            "state": proto["state"],
+            "bgp_state": proto.get("bgp_state", ""),
+            "established": proto.get("established", False),
+            "neighbor_address": proto.get("neighbor_address", ""),
+            "neighbor_as": proto.get("neighbor_as"),
+            "local_as": proto.get("local_as"),
+            "last_error": proto.get("last_error", ""),
+            "info": proto.get("info", ""),
+            "routes_exported": exported,
+            "exported": routes,
+            "limits": limits,
+        })
+    result = dict(changed=False, bird_state={"version": version, "sessions": sessions, "protocols": protocols})
+    if module.params["manifest"]:
+        manifest = _read_json(module, module.params["manifest"], "The routing manifest")
+        if manifest is None:
+            module.fail_json(msg="No routing manifest at %s: the anycast.network.bird role has not run here"
+                             % module.params["manifest"], **result)
+        state_path = module.params["announce_state"] or manifest.get("state_file")
+        state = _read_json(module, state_path, "The announcement state") if state_path and os.path.exists(
+            state_path) else None
+        problems, warnings = compare(manifest, protocols, exports, state,
+                                     honour_announce_state=module.params["honour_announce_state"])
+        result.update(problems=problems, warnings_found=warnings, announce_state=state or {})
+        if problems and module.params["fail_on_problems"]:
+            module.fail_json(msg="BIRD on this instance differs from the intent:\n- " + "\n- ".join(problems),
+                             **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
