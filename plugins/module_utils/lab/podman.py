@@ -1,0 +1,376 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Podman orchestration of the lab: networks and containers from a plan (see addressing.plan).
+
+Every object carries the label anycast.network.lab; set-up copes with leftovers of a killed run (same names,
+stopped containers, stale networks) and tear-down selects by that label only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import socket
+import string
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.anycast.network.plugins.module_utils.lab import frr
+from ansible_collections.anycast.network.plugins.module_utils.lab.addressing import LABEL
+
+IMAGE = "localhost/anycast-lab-node"
+COMMON_ARGS = ["--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1000:1000",
+               "--stop-timeout", "3", "--dns", "none"]
+ROUTER_SYSCTLS = ["net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1", "net.ipv4.fib_multipath_hash_policy=1",
+                  "net.ipv6.fib_multipath_hash_policy=1", "net.ipv4.conf.all.rp_filter=0",
+                  "net.ipv4.conf.default.rp_filter=0", "net.ipv6.conf.all.accept_dad=0",
+                  "net.ipv6.conf.default.accept_dad=0"]
+HOST_SYSCTLS = ["net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
+                "net.ipv6.conf.all.accept_ra=0", "net.ipv6.conf.default.accept_ra=0"]
+CAPS = {
+    "instance": ["NET_ADMIN", "NET_RAW", "NET_BROADCAST", "SYS_ADMIN"],
+    "carrier": ["NET_ADMIN", "NET_RAW", "NET_BROADCAST", "SYS_ADMIN"],
+    "edge": ["NET_ADMIN", "NET_RAW", "NET_BROADCAST", "SYS_ADMIN"],
+    "eyeball": ["NET_ADMIN", "NET_RAW", "NET_BROADCAST", "SYS_ADMIN"],
+    "client": ["NET_ADMIN", "NET_RAW"],
+    "ca": ["NET_ADMIN", "NET_RAW"],
+}
+PASSWORD_CHARS = string.ascii_letters + string.digits
+
+
+class LabError(RuntimeError):
+    pass
+
+
+def podman(*args, check=True, timeout=120, input_text=None):
+    proc = subprocess.run(["podman"] + list(args), capture_output=True, text=True, timeout=timeout,
+                          input=input_text, check=False)
+    if check and proc.returncode != 0:
+        raise LabError("podman %s failed (%d): %s" % (" ".join(args[:3]), proc.returncode,
+                                                      (proc.stderr or proc.stdout).strip()[-2000:]))
+    return proc
+
+
+def _json(*args):
+    out = podman(*args).stdout.strip()
+    return json.loads(out) if out else []
+
+
+def list_containers():
+    """Containers carrying the lab label: {name: {state, labels}}."""
+    out = {}
+    for item in _json("ps", "-a", "--filter", "label=%s" % LABEL, "--format", "json"):
+        names = item.get("Names") or []
+        name = names[0] if names else item.get("Id")
+        out[name] = {"state": item.get("State", ""), "labels": item.get("Labels") or {}, "id": item.get("Id")}
+    return out
+
+
+def list_networks():
+    out = {}
+    for item in _json("network", "ls", "--filter", "label=%s" % LABEL, "--format", "json"):
+        out[item.get("name") or item.get("Name")] = {"labels": item.get("labels") or item.get("Labels") or {}}
+    return out
+
+
+def list_images():
+    out = []
+    for item in _json("images", "--filter", "label=%s" % LABEL, "--format", "json"):
+        for name in item.get("Names") or []:
+            out.append(name)
+    return sorted(set(out))
+
+
+def ensure_state(state_dir):
+    """The lab's state directory: BGP password and the controller's SSH key, each generated once."""
+    os.makedirs(state_dir, mode=0o700, exist_ok=True)
+    pw_file = os.path.join(state_dir, "bgp-password")
+    if not os.path.exists(pw_file) or not open(pw_file, encoding="utf-8").read().strip():
+        password = "".join(secrets.choice(PASSWORD_CHARS) for _ in range(24))
+        fd = os.open(pw_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(password + "\n")
+    # ansible.builtin.password stores "<password> salt=..." when it generated the file; the password is the first word.
+    password = open(pw_file, encoding="utf-8").read().strip().split()[0]
+    key = os.path.join(state_dir, "id_ed25519")
+    if not os.path.exists(key):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "anycast-lab-controller", "-f", key],
+                       check=True, capture_output=True)
+    pubkey = open(key + ".pub", encoding="utf-8").read().strip()
+    return password, pubkey
+
+
+def node_files(node, password, pubkey):
+    files = {"net.sh": frr.net_script(node)}
+    if node["kind"] in ("carrier", "edge", "eyeball"):
+        files["frr.conf"] = frr.render(node, password)
+        files["daemons"] = frr.DAEMONS
+    if node["kind"] == "instance":
+        files["authorized_keys"] = pubkey + "\n"
+    return files
+
+
+def run_args(node, image):
+    kind = node["kind"]
+    args = ["--name", node["container"], "--hostname", node["name"], "--label", "%s=%s" % (LABEL, kind)]
+    args += COMMON_ARGS
+    for cap in CAPS[kind]:
+        args += ["--cap-add", cap]
+    sysctls = ROUTER_SYSCTLS if kind in ("carrier", "edge", "eyeball") else HOST_SYSCTLS
+    for sysctl in sysctls:
+        args += ["--sysctl", sysctl]
+    for iface in node["interfaces"]:
+        opts = ["ip=%s" % iface["ip4"]]
+        if iface.get("ip6"):
+            opts.append("ip=%s" % iface["ip6"])
+        opts.append("interface_name=%s" % iface["ifname"])
+        args += ["--network", "%s:%s" % (iface["network"], ",".join(opts))]
+    for name, addr in sorted(node.get("hosts", {}).items()):
+        args += ["--add-host", "%s:%s" % (name, addr)]
+    if node["systemd"]:
+        args += ["--systemd", "always", image, "/sbin/init"]
+    else:
+        args += ["--systemd", "false", image, "/usr/local/sbin/anycast-lab-init"]
+    return args
+
+
+def _spec_hash(args, files, image_id):
+    blob = json.dumps({"args": args, "files": files, "image": image_id}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _net_hash(net):
+    return hashlib.sha256(json.dumps(net, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _parallel(func, items, workers=6):
+    errors = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for item, exc in zip(items, pool.map(lambda i: _catch(func, i), items)):
+            if exc:
+                errors.append("%s: %s" % (item, exc))
+    if errors:
+        raise LabError("; ".join(errors))
+
+
+def _catch(func, item):
+    try:
+        func(item)
+        return None
+    except Exception as exc:  # pylint: disable=broad-except
+        return exc
+
+
+def up(plan, state_dir, image="%s:current" % IMAGE, timeout=120, check_mode=False):
+    """Bring the lab to the plan. Returns {changed, created, started, removed, networks_created, ...}."""
+    if podman("image", "exists", image, check=False).returncode != 0:
+        raise LabError("the lab image %s is missing: run scripts/setup.d/10-lab-image.sh" % image)
+    image_id = podman("image", "inspect", "--format", "{{.Id}}", image).stdout.strip()
+    result = {"changed": False, "created": [], "started": [], "removed": [], "networks_created": [],
+              "networks_removed": []}
+    password, pubkey = ensure_state(state_dir)
+    nodes_dir = os.path.join(state_dir, "nodes")
+
+    want_nets = {}
+    for net in plan["networks"].values():
+        want_nets[net["name"]] = dict(net, hash=_net_hash(net))
+    want = {}
+    for node in plan["nodes"].values():
+        files = node_files(node, password, pubkey)
+        args = run_args(node, image)
+        want[node["container"]] = {"node": node, "files": files, "args": args,
+                                   "hash": _spec_hash(args, files, image_id)}
+
+    have = list_containers()
+    have_nets = list_networks()
+
+    # Containers to remove: not in the plan, or built from another spec; networks likewise.
+    stale_nets = [n for n, info in have_nets.items()
+                  if n not in want_nets or info["labels"].get(LABEL + ".spec") != want_nets[n]["hash"]]
+    remove = [c for c, info in have.items()
+              if c not in want or info["labels"].get(LABEL + ".spec") != want[c]["hash"]]
+    # A container attached to a network that goes away must go too.
+    for cname, spec in want.items():
+        if cname in have and cname not in remove:
+            if any(i["network"] in stale_nets for i in spec["node"]["interfaces"]):
+                remove.append(cname)
+    start = [c for c, info in have.items() if c not in remove and info["state"] != "running"]
+    create = [c for c in want if c not in have or c in remove]
+    create_nets = [n for n in want_nets if n not in have_nets or n in stale_nets]
+    if remove or start or create or create_nets or stale_nets:
+        result["changed"] = True
+    result.update(removed=sorted(remove), started=sorted(start), created=sorted(create),
+                  networks_created=sorted(create_nets), networks_removed=sorted(stale_nets))
+    if check_mode:
+        return result
+
+    if remove:
+        podman("rm", "-f", "-t", "0", *remove)
+    for name in stale_nets:
+        podman("network", "rm", "-f", name)
+    for name in create_nets:
+        net = want_nets[name]
+        args = ["network", "create", "--internal", "--disable-dns", "--label", "%s=network" % LABEL,
+                "--label", "%s.spec=%s" % (LABEL, net["hash"]), "--subnet", net["subnet4"]]
+        if net.get("gateway4"):
+            args += ["--gateway", net["gateway4"]]
+        if net.get("subnet6"):
+            args += ["--ipv6", "--subnet", net["subnet6"]]
+        podman(*(args + [name]))
+
+    for cname, spec in want.items():
+        ndir = os.path.join(nodes_dir, spec["node"]["name"])
+        os.makedirs(ndir, exist_ok=True)
+        for fname, content in spec["files"].items():
+            path = os.path.join(ndir, fname)
+            mode = 0o755 if fname.endswith(".sh") else (0o600 if fname == "frr.conf" else 0o644)
+            tmp = path + ".tmp"
+            with open(tmp, "w", encoding="utf-8") as handle:
+                handle.write(content)
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+
+    def _create(cname):
+        spec = want[cname]
+        ndir = os.path.abspath(os.path.join(nodes_dir, spec["node"]["name"]))
+        args = spec["args"][:]
+        # The volume goes before the image name (the last two arguments).
+        args[-2:-2] = ["--label", "%s.spec=%s" % (LABEL, spec["hash"]), "-v", "%s:/etc/anycast-lab:ro" % ndir]
+        podman("run", "-d", "--pull", "never", *args)
+
+    def _start(cname):
+        proc = podman("start", cname, check=False)
+        if proc.returncode != 0:
+            # A container left in a state podman cannot restart (killed mid-set-up): build it again.
+            podman("rm", "-f", "-t", "0", cname, check=False)
+            _create(cname)
+
+    # Routers first (they take longest to converge), then the rest.
+    order = sorted(create, key=lambda c: (want[c]["node"]["kind"] not in ("carrier", "edge", "eyeball"), c))
+    _parallel(_create, order)
+    _parallel(_start, start)
+    wait_ready(plan, timeout=timeout)
+    return result
+
+
+def exec_(container, *cmd, timeout=30, check=False):
+    return podman("exec", container, *cmd, check=check, timeout=timeout)
+
+
+def bgp_summary(container):
+    proc = exec_(container, "vtysh", "-c", "show bgp vrf default summary json")
+    if proc.returncode != 0:
+        return None
+    try:
+        return json.loads(proc.stdout)
+    except ValueError:
+        return None
+
+
+def router_sessions(plan, container=None):
+    """Every lab-router-to-lab-router BGP session: [{router, neighbor, description, family, state}]."""
+    out = []
+    routers = [n for n in plan["nodes"].values() if n["kind"] in ("carrier", "edge", "eyeball")]
+    if container:
+        routers = [n for n in routers if n["container"] == container]
+    summaries = {}
+
+    def _fetch(node):
+        summaries[node["container"]] = bgp_summary(node["container"])
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(_fetch, routers))
+    for node in routers:
+        summary = summaries.get(node["container"]) or {}
+        peers = {}
+        for af in ("ipv4Unicast", "ipv6Unicast"):
+            peers.update((summary.get(af) or {}).get("peers") or {})
+        for nb in node["neighbors"]:
+            if nb["role"] == "instance":
+                continue
+            state = (peers.get(nb["address"]) or {}).get("state", "Unknown")
+            out.append({"router": node["name"], "neighbor": nb["address"], "description": nb["description"],
+                        "family": nb["family"], "state": state})
+    return out
+
+
+def instance_sessions(plan):
+    """The provider edges' sessions with PoP instances (up only once the BIRD role has run)."""
+    out = []
+    for node in plan["nodes"].values():
+        if node["kind"] != "edge":
+            continue
+        summary = bgp_summary(node["container"]) or {}
+        peers = {}
+        for af in ("ipv4Unicast", "ipv6Unicast"):
+            peers.update((summary.get(af) or {}).get("peers") or {})
+        for nb in node["neighbors"]:
+            if nb["role"] == "instance":
+                info = peers.get(nb["address"]) or {}
+                out.append({"edge": node["name"], "instance": nb["description"], "neighbor": nb["address"],
+                            "family": nb["family"], "state": info.get("state", "Unknown"),
+                            "prefixes_received": info.get("pfxRcd", 0)})
+    return out
+
+
+def _tcp_open(addr, port, timeout=0.5):
+    try:
+        with socket.create_connection((addr, port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            return sock.recv(4).startswith(b"SSH")
+    except OSError:
+        return False
+
+
+def wait_ready(plan, timeout=120):
+    """Wait until every router session is Established and every instance runs systemd and answers SSH."""
+    deadline = time.monotonic() + timeout
+    instances = [n for n in plan["nodes"].values() if n["kind"] == "instance"]
+    pending_inst = {n["container"]: n for n in instances}
+    last = {}
+    while time.monotonic() < deadline:
+        for cname in list(pending_inst):
+            node = pending_inst[cname]
+            mgmt = next(i["ip4"] for i in node["interfaces"] if i["ifname"] == "mgmt0")
+            if not _tcp_open(mgmt, 22):
+                continue
+            state = exec_(cname, "systemctl", "is-system-running", timeout=10).stdout.strip()
+            last[cname] = state
+            if state in ("running", "degraded"):
+                pending_inst.pop(cname)
+        sessions = router_sessions(plan)
+        down = [s for s in sessions if s["state"] != "Established"]
+        if not pending_inst and not down:
+            return {"sessions": sessions}
+        time.sleep(0.5)
+    detail = []
+    if pending_inst:
+        detail.append("instances not ready: %s" % ", ".join(
+            "%s (%s)" % (c, last.get(c, "no ssh")) for c in sorted(pending_inst)))
+    sessions = router_sessions(plan)
+    down = [s for s in sessions if s["state"] != "Established"]
+    if down:
+        detail.append("sessions not established: %s" % ", ".join(
+            "%s->%s/%s %s" % (s["router"], s["description"], s["family"], s["state"]) for s in down[:12]))
+    raise LabError("the lab is not ready after %ds: %s" % (timeout, "; ".join(detail)))
+
+
+def down(keep_image=True, check_mode=False):
+    """Remove every container, network and (unless kept) image tag carrying the lab label."""
+    containers = sorted(list_containers())
+    networks = sorted(list_networks())
+    images = [] if keep_image else list_images()
+    result = {"changed": bool(containers or networks or images), "containers_removed": containers,
+              "networks_removed": networks, "images_removed": images}
+    if check_mode:
+        return result
+    if containers:
+        podman("rm", "-f", "-t", "0", *containers)
+    for name in networks:
+        podman("network", "rm", "-f", name)
+    for name in images:
+        podman("rmi", "-f", name, check=False)
+    return result
