@@ -231,3 +231,25 @@ def test_unknown_zone(zone):
     failed, result = run_module(args(zone="example.org", name="www.example.org"))
     assert failed and "no public Route53 hosted zone named example.org" in result["msg"]
     assert zone["moto"].change_requests() == []
+
+
+def test_other_owners_records_in_the_same_group_are_never_touched(zone):
+    """Another network (another owner prefix) with its own geolocation record under the same name and type."""
+    theirs = {"Name": "www.example.com.", "Type": "A", "TTL": 60, "SetIdentifier": "anycast-itx:www:A:continent-EU",
+              "GeoLocation": {"ContinentCode": "EU"}, "ResourceRecords": [{"Value": "198.51.100.77"}]}
+    zone["client"].change_resource_record_sets(HostedZoneId=zone["id"], ChangeBatch={"Changes": [
+        {"Action": "CREATE", "ResourceRecordSet": theirs}]})
+    assert not run_module(args())[0]
+    assert not run_module(args(fallbacks=[SA_MIA]))[0]
+    failed, result = run_module(args(state="absent", fallbacks=[]))
+    assert not failed and result["changed"]
+    left = [r for r in zone_records(zone["client"], zone["id"]) if r["Name"] == "www.example.com."]
+    assert left == [theirs]
+
+
+def test_health_checks_can_be_turned_off(zone):
+    assert not run_module(args())[0]
+    failed, result = run_module(args(health_check={"enabled": False}))
+    assert not failed and result["changed"]
+    assert all("HealthCheckId" not in r for r in ours(zone).values())
+    assert len(result["deleted_health_checks"]) == 5 and health_checks(zone) == {}

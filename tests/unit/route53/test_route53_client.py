@@ -146,3 +146,21 @@ def test_client_uses_standard_retry_mode_and_endpoint():
     config = client.client.meta.config
     assert config.retries["mode"] == "standard" and config.retries["total_max_attempts"] == 7
     assert client.client.meta.endpoint_url == "http://127.0.0.1:9"
+
+
+def test_prior_request_not_complete_on_a_change_is_retried(stubbed):
+    client, stub, sleeps = stubbed
+    change = [{"Action": "UPSERT", "ResourceRecordSet": rr("www.example.com.")}]
+    stub.add_client_error("change_resource_record_sets", service_error_code="PriorRequestNotComplete",
+                          http_status_code=400)
+    stub.add_response("change_resource_record_sets", {"ChangeInfo": {
+        "Id": "/change/C1", "Status": "PENDING", "SubmittedAt": "2026-01-01T00:00:00Z"}})
+    assert client.change_records("Z1", change, "t", wait=False) == "/change/C1"
+    assert len(sleeps) == 1
+
+
+def test_botocore_standard_mode_retries_route53_throttling():
+    from botocore.retries import standard
+
+    assert "PriorRequestNotComplete" in standard.ThrottledRetryableChecker._THROTTLED_ERROR_CODES
+    assert "Throttling" in standard.ThrottledRetryableChecker._THROTTLED_ERROR_CODES
