@@ -11,9 +11,9 @@ short_description: Read BIRD 2's BGP sessions and exports, and compare them with
 version_added: "1.0.0"
 description:
   - Runs on an anycast instance. Reads C(birdc show protocols all) and, for every BGP protocol, the routes it
-    exports (C(birdc show route export <protocol> all)): state, whether the session is Established, the last
-    error, limits hit, the exported prefixes with their AS path and communities.
-  - With O(manifest) (the routing manifest the M(anycast.network.bird) role writes), also lists the problems:
+    exports (C(birdc show route export <protocol> all)), and returns the state, whether the session is
+    Established, the last error, limits hit, the exported prefixes with their AS path and communities.
+  - With O(manifest) (the routing manifest the M(anycast.network.bird) role writes), also lists the problems,
     sessions missing or not Established (with BIRD's last error), prefixes the intent announces but that are not
     exported, prefixes exported that the intent does not announce, export limits hit.
   - Read-only; never changes anything.
@@ -44,7 +44,7 @@ options:
   honour_announce_state:
     description:
       - When true, a drained, withdrawn or gated-down announcement is what is expected and is only a warning.
-      - When false, every prefix the intent announces must be exported, and anything else is a problem.
+      - When false, every prefix the intent announces must be exported; anything else is a problem.
     type: bool
     default: false
   fail_on_problems:
@@ -113,13 +113,13 @@ bird_state:
       type: list
       elements: dict
 problems:
-  description: What differs from the intent, one sentence each, naming the session. Empty when all is well.
+  description: What differs from the intent, one sentence each, naming the session; empty when all is well.
   returned: when manifest is given
   type: list
   elements: str
   sample: ["session up0_v4 (Vultr, IPv4, neighbour 169.254.169.254 AS64515) is not Established: BGP state Active, last error: Hold timer expired"]
 warnings_found:
-  description: Conditions worth knowing that are not failures (drained, receive limit hit, ...).
+  description: Conditions worth knowing that are not failures (drained, receive limit hit).
   returned: when manifest is given
   type: list
   elements: str
