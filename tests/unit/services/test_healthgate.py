@@ -249,10 +249,13 @@ def test_daemon_withdraws_fast_recovers_slowly_and_drains_on_stop(tmp_path, web,
         nsd_proc.wait(5)
         assert wait_for(lambda: len(gate_calls(log, "127.0.0.0/24", "down")) == 2, 3)
         # Metrics and state file.
-        body = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=2).read().decode()
+        def scrape():
+            return urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=2).read().decode()
+        want = 'anycast_healthgate_prefix_transitions_total{prefix="127.0.0.0/24",to="down"} 2.0'
+        body = wait_for(lambda: (lambda b: b if want in b else None)(scrape()), 3)
+        assert body, scrape()
         assert 'anycast_healthgate_prefix_healthy{prefix="127.0.0.0/24"} 0.0' in body
         assert 'anycast_healthgate_check_up{check="web",type="http"} 1.0' in body
-        assert 'anycast_healthgate_prefix_transitions_total{prefix="127.0.0.0/24",to="down"} 2.0' in body
         assert "anycast_healthgate_check_duration_seconds{check=\"dns\"}" in body
         snap = json.loads((tmp_path / "healthgate.json").read_text())
         assert snap["prefixes"]["127.0.0.0/24"]["healthy"] is False
