@@ -1,0 +1,256 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the anycast.network collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: catchment_report
+short_description: Turn the verify results into a catchment page and picture
+version_added: "1.0.0"
+description:
+  - Reads the probe results the verify step wrote (O(verify), normally C(reports/verify.json)), which give for each vantage
+    point and address family the PoP and instance that answered, the round-trip time and the AS path.
+  - Writes O(html), one self-contained page (inline style, no script, no external resource) that shows which
+    vantage point lands at which PoP and instance for each address family, the catchment of every PoP with its BGP
+    sessions up and prefixes exported, and every probe with its AS path; probes that got no answer, or landed away
+    from their C(expected_pop), are marked.
+  - Writes O(png), a picture of the same page, taken by headless Chromium with the network shut off and a throwaway
+    profile; where Chromium is missing (an execution environment) the grid is drawn with Pillow instead.
+  - The page depends only on its inputs, so a second run with the same results changes nothing.
+author:
+  - anycast.network contributors
+options:
+  verify:
+    description:
+      - Path of the verify results (JSON). The canonical form is a mapping with C(network), C(generated) and a list
+        C(probes) of mappings with C(vantage), C(city), C(family) (C(ipv4) or C(ipv6)), C(service), C(target),
+        C(pop), C(instance), C(rtt_ms), C(as_path) (list of AS numbers), C(ok), C(expected_pop), C(error).
+      - A nested form is accepted too, a mapping C(vantage_points) of vantage point names to mappings with C(city)
+          and one result per address family (C(ipv4), C(ipv6)).
+    type: path
+    required: true
+  instances:
+    description:
+      - Per instance (by inventory name), what it reported about itself, merged over any C(instances) section of
+        O(verify). Keys C(pop), C(bird_protocols) (the output of C(birdc show protocols all)) or C(sessions) (a
+        list of C(name), C(state), C(exported)), and C(announce) (the JSON of C(anycast-announce status)).
+    type: dict
+    default: {}
+  html:
+    description: Where the page is written.
+    type: path
+    required: true
+  png:
+    description: Where the picture is written. Not written when unset.
+    type: path
+  renderer:
+    description:
+      - How the picture is made. V(auto) uses Chromium when it is installed, else Pillow.
+    type: str
+    choices: [auto, chromium, pillow]
+    default: auto
+  chromium:
+    description: Name or path of the Chromium executable; by default the first of C(chromium), C(chromium-browser),
+      C(google-chrome) on the PATH.
+    type: str
+  width:
+    description: Width of the picture in pixels.
+    type: int
+    default: 1200
+  title:
+    description: Title of the page; by default C(Catchment of <network>).
+    type: str
+  timeout:
+    description: Seconds Chromium may take for the screenshot.
+    type: int
+    default: 90
+attributes:
+  check_mode:
+    support: full
+    description: Reports whether the page would change; writes nothing.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+    support: full
+    description: Runs where the results are, normally the controller (C(hosts=localhost)).
+requirements:
+  - Debian's C(chromium) for the picture from the page, or Pillow for the drawn fallback.
+notes:
+  - The picture is made again only when the page changed or the picture is missing.
+seealso:
+  - name: Playbook playbooks/report.yml
+    description: Gathers the BIRD sessions of every instance and calls this module after verify.
+    link: https://example.invalid/anycast.network/docs/operations.md
+"""
+
+EXAMPLES = r"""
+- name: Catchment page and picture from the verify results
+  anycast.network.catchment_report:
+    verify: reports/verify.json
+    html: reports/catchment.html
+    png: reports/catchment.png
+
+- name: With the BIRD sessions every instance reported
+  anycast.network.catchment_report:
+    verify: reports/verify.json
+    html: reports/catchment.html
+    png: reports/catchment.png
+    instances: >-
+      {{ dict(groups['anycast_instances'] | zip(groups['anycast_instances']
+         | map('extract', hostvars, '__report_instance') | list)) }}
+"""
+
+RETURN = r"""
+html:
+  description: Path of the page.
+  returned: always
+  type: str
+  sample: reports/catchment.html
+png:
+  description: Path of the picture, when one was asked for.
+  returned: when O(png) is set
+  type: str
+  sample: reports/catchment.png
+renderer:
+  description: What made the picture (C(chromium), C(pillow)), or C(none) when it was up to date or not asked for.
+  returned: always
+  type: str
+  sample: chromium
+catchment:
+  description: Per PoP and address family, the vantage points that land there.
+  returned: always
+  type: dict
+  sample: {"lhr": {"ipv4": ["ams"], "ipv6": ["lon"]}, "jfk": {"ipv4": ["lon", "nyc"], "ipv6": ["nyc"]}}
+misrouted:
+  description: Probes that landed away from their C(expected_pop).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"vantage": "lon", "family": "ipv4", "pop": "jfk", "expected_pop": "lhr"}]
+failed:
+  description: Probes that got no answer.
+  returned: always
+  type: list
+  elements: dict
+  sample: []
+pops:
+  description: Per PoP, its instances, BGP sessions up and in total, and prefixes exported.
+  returned: always
+  type: dict
+  sample: {"lhr": {"instances": ["lhr-1", "lhr-2"], "sessions_up": 4, "sessions": 4, "exported": 4}}
+"""
+
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.anycast.network.plugins.module_utils.report import (
+    ReportError,
+    draw_png,
+    find_chromium,
+    load_verify,
+    normalize_instance,
+    normalize_verify,
+    page_height,
+    render_html,
+    screenshot_chromium,
+    summarize,
+    _pop_of,
+)
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def _write_atomic(path, data):
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".catchment-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def run(module):
+    p = module.params
+    report = normalize_verify(load_verify(p["verify"]))
+    for name, inst in sorted((p["instances"] or {}).items()):
+        inst = inst or {}
+        pop = str(inst.get("pop") or _pop_of(name) or "?")
+        report["pops"].setdefault(pop, {"instances": {}})["instances"][name] = normalize_instance(inst)
+    page = render_html(report, title=p["title"]).encode("utf-8")
+    summary = summarize(report)
+    html_changed = _read(p["html"]) != page
+    png_needed = bool(p["png"]) and (html_changed or _read(p["png"]) is None)
+    result = {
+        "changed": html_changed or png_needed,
+        "html": p["html"],
+        "renderer": "none",
+        "catchment": summary["catchment"],
+        "misrouted": [{k: pr[k] for k in ("vantage", "family", "pop", "instance", "expected_pop")}
+                      for pr in summary["misrouted"]],
+        "failed": [{k: pr[k] for k in ("vantage", "family", "target", "error")} for pr in summary["failed"]],
+        "pops": summary["per_pop"],
+    }
+    if p["png"]:
+        result["png"] = p["png"]
+    if module.check_mode:
+        return result
+    if html_changed:
+        _write_atomic(p["html"], page)
+    if png_needed:
+        renderer = p["renderer"]
+        chromium = find_chromium(p["chromium"]) if renderer in ("auto", "chromium") else None
+        if renderer == "chromium" and not chromium:
+            raise ReportError("Chromium was asked for but %s is not installed (Debian: apt install chromium)"
+                              % (p["chromium"] or "chromium"))
+        if chromium:
+            data = screenshot_chromium(chromium, p["html"], p["png"], width=p["width"], height=page_height(report),
+                                       timeout=p["timeout"])
+            result["renderer"] = "chromium"
+        else:
+            data = draw_png(report, width=p["width"])
+            result["renderer"] = "pillow"
+        _write_atomic(p["png"], data)
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            verify=dict(type="path", required=True),
+            instances=dict(type="dict", default={}),
+            html=dict(type="path", required=True),
+            png=dict(type="path"),
+            renderer=dict(type="str", choices=["auto", "chromium", "pillow"], default="auto"),
+            chromium=dict(type="str"),
+            width=dict(type="int", default=1200),
+            title=dict(type="str"),
+            timeout=dict(type="int", default=90),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        module.exit_json(**run(module))
+    except ReportError as exc:
+        module.fail_json(msg=str(exc))
+
+
+if __name__ == "__main__":
+    main()
