@@ -9,8 +9,8 @@ import os
 import sys
 import time
 
-state_path = os.environ["FAKE_ANNOUNCE_STATE"]
-log_path = os.environ.get("FAKE_ANNOUNCE_LOG")
+state_path = os.environ.get("FAKE_ANNOUNCE_STATE", "/var/lib/anycast/announce.json")
+log_path = os.environ.get("FAKE_ANNOUNCE_LOG", "/var/log/anycast-announce.log")
 args = sys.argv[1:]
 try:
     with open(state_path, encoding="utf-8") as fh:
