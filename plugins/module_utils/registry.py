@@ -28,6 +28,14 @@ GENERATED_ATTRIBUTES = frozenset({"created", "last-modified", "changed"})
 # letters, digits, "-" and "_".
 _RPSL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _ASN = re.compile(r"^(?:AS)?([0-9]+)$", re.IGNORECASE)
+# Attribute names of RPSL (RFC 2622, RFC 4012) and of the RIPE and IRRd templates: a one-line value that starts
+# with one of these and a colon reads as that attribute if the text is ever re-wrapped or pasted.
+RPSL_ATTRIBUTES = frozenset("""
+route route6 origin descr mnt-by mnt-lower mnt-routes mnt-ref source remarks notify admin-c tech-c changed org
+member-of inject aggr-mtd aggr-bndry export-comps components holes pingable ping-hdl created last-modified
+auth upd-to mnt-nfy mntner password override delete aut-num as-name import export mp-import mp-export
+inetnum inet6num netname country status abuse-c geoloc language person role nic-hdl e-mail
+""".split())
 
 
 class RegistryError(Exception):
@@ -48,7 +56,8 @@ def check_free_text(value, what):
     """Return ``value`` if it is safe as the value of one RPSL attribute, else raise RegistryError.
 
     Refused: line breaks of any kind (a new line would start a new attribute, or continue this one), other control
-    characters, a value that itself looks like ``name:`` (an attribute smuggled into a single line), "#" (starts an
+    characters, a value that starts with a colon or with an RPSL attribute name and a colon (``mnt-by: X``: an
+    attribute smuggled into a single line, live as soon as the text is re-wrapped), "#" (starts an
     RPSL end-of-line comment, the rest would be lost), characters outside Latin-1 (the RIPE Database refuses them),
     and leading or trailing blanks (registries strip them, so the object would never compare equal).
     """
@@ -69,9 +78,12 @@ def check_free_text(value, what):
             raise RegistryError("%s contains %r: registries accept Latin-1 text only" % (what, ch))
     if value != value.strip():
         raise RegistryError("%s must not start or end with blanks (%r)" % (what, value))
-    if re.match(r"^[A-Za-z][A-Za-z0-9_-]*:", value):
+    if value.startswith(":"):
+        raise RegistryError("%s must not start with a colon (%r)" % (what, value))
+    match = re.match(r"^\s*([A-Za-z][A-Za-z0-9_-]*)\s*:", value)
+    if match and match.group(1).lower() in RPSL_ATTRIBUTES:
         raise RegistryError(
-            "%s must not start with a word and a colon (%r): it reads as another RPSL attribute" % (what, value))
+            "%s must not start with '%s:' (%r): it reads as another RPSL attribute" % (what, match.group(1), value))
     if "#" in value:
         raise RegistryError("%s must not contain '#' (it starts an RPSL comment): %r" % (what, value))
     return value

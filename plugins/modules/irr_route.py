@@ -264,6 +264,10 @@ def main():
                             "removing password authentication, use an API key (api_key).")
         if module.check_mode and params["backend"] == "irrd":
             info["check_mode"] = "IRRd has no dry run: changes were computed, nothing was sent"
+        elif module.check_mode and backend.auth_method is None:
+            info["check_mode"] = "no credential: changes were computed, the RIPE Database did not check them"
+            module.warn("No RIPE Database credential (api_key or password): check mode computed the changes without "
+                        "a dry run; a real run would fail.")
         changed, routes, diffs = ensure(backend, params, module.check_mode)
     except RegistryError as exc:
         module.fail_json(msg=exc.msg, status=exc.status, errors=exc.details, backend=info)
