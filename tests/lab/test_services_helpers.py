@@ -1,0 +1,112 @@
+"""Helpers for the services' lab tests and the fail-over benchmark (no tests here).
+
+Lab containers are found by the label every lab object carries (`anycast.network.lab`) and their name:
+instances are `<pop>-<n>`, vantage points contain `vp` and the city code (override the patterns with
+ANYCAST_LAB_INSTANCE_FMT / ANYCAST_LAB_VANTAGE_FMT, e.g. "anycast-lab-{name}").
+"""
+
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+LABEL = "anycast.network.lab"
+WEB4, WEB6 = "203.0.113.10", "2001:db8:ac00::10"
+DNS4, DNS6 = "203.0.113.53", "2001:db8:ac00::53"
+HOST = "www.anycast.test"
+VANTAGES = ("ams", "lhr", "jfk", "sea")
+# The PoP each vantage point reaches in the default topology (the seed's table, after the London fix).
+EXPECTED_POP = {"ams": "ams", "lhr": "lhr", "jfk": "jfk", "sea": "lax"}
+
+
+def containers():
+    out = subprocess.run(["podman", "ps", "--filter", "label=" + LABEL, "--format", "json"],
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0 or not out.stdout.strip():
+        return []
+    return [n for c in json.loads(out.stdout) for n in c.get("Names", [])]
+
+
+def find(kind, name):
+    fmt = os.environ.get("ANYCAST_LAB_%s_FMT" % kind.upper())
+    names = containers()
+    if fmt:
+        wanted = fmt.format(name=name)
+        return wanted if wanted in names else None
+    if kind == "instance":
+        hits = [n for n in names if n == name or n.endswith("-" + name)]
+    else:
+        hits = [n for n in names if "vp" in n and name in n]
+    return hits[0] if len(hits) == 1 else None
+
+
+def need(kind, name):
+    c = find(kind, name)
+    if not c:
+        pytest.skip("lab %s %s is not running (make lab-up)" % (kind, name))
+    return c
+
+
+def sh(container, script, timeout=60, check=True):
+    proc = subprocess.run(["podman", "exec", container, "sh", "-c", script], capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    if check and proc.returncode != 0:
+        raise AssertionError("%s: %s\n%s%s" % (container, script, proc.stdout, proc.stderr))
+    return proc
+
+
+def http_instance(vantage, address, scheme="http", cafile=None, timeout=2):
+    """The instance answering an HTTP(S) request from a vantage point, or None."""
+    host = "[%s]" % address if ":" in address else address
+    port = 443 if scheme == "https" else 80
+    ca = "--cacert %s" % cafile if cafile else ""
+    cmd = ("curl -s -o /dev/null -D - -m %s %s --resolve %s:%d:%s %s://%s/"
+           % (timeout, ca, HOST, port, host, scheme, HOST))
+    out = sh(vantage, cmd, check=False).stdout
+    for line in out.splitlines():
+        if line.lower().startswith("x-anycast-instance:"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def dns_instance(vantage, address):
+    out = sh(vantage, "kdig +short +time=1 +retry=0 @%s CH TXT id.server" % address, check=False).stdout.strip()
+    return out.strip('"') or None
+
+
+def stream(vantage, address, seconds, rate=25, kind="http"):
+    """Send requests without pause for `seconds` at `rate`/s from a vantage point; return [(t, instance|None)]."""
+    if kind == "http":
+        host = "[%s]" % address if ":" in address else address
+        one = ("curl -s -o /dev/null -D - -m 1 --resolve %s:80:%s http://%s/ | "
+               "sed -n 's/^[Xx]-[Aa]nycast-[Ii]nstance: *//p' | tr -d '\\r'" % (HOST, host, HOST))
+    else:
+        one = "kdig +short +time=1 +retry=0 @%s CH TXT id.server | tr -d '\"'" % address
+    n = int(seconds * rate)
+    script = ("i=0; while [ $i -lt %d ]; do s=$(date +%%s.%%N); r=$(%s); echo \"$s ${r:-FAIL}\"; "
+              "i=$((i+1)); sleep %s; done" % (n, one, 1.0 / rate))
+    out = sh(vantage, script, timeout=seconds * 4 + 30, check=False).stdout
+    rows = []
+    for line in out.splitlines():
+        t, _, who = line.partition(" ")
+        rows.append((float(t), None if who in ("", "FAIL") else who))
+    return rows
+
+
+def first_time(rows, predicate, after=0.0):
+    for t, who in rows:
+        if t >= after and predicate(who):
+            return t
+    return None
+
+
+def wait(predicate, timeout, step=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
