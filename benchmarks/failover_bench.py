@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Fail-over in the lab: for each fault on both London instances, how long until a London client sending at least
+20 requests/s is served by another PoP, and how many of its requests failed.
+
+Faults: Caddy killed, NSD killed, BIRD killed, instance stopped, its link cut. Every fault is undone afterwards and
+the benchmark waits until London is served by lhr again before the next one. Needs the lab (make lab-up) with the
+services configured. Prints a table and, beside it, the detection times of the alternatives at their defaults.
+
+  .venv/bin/python benchmarks/failover_bench.py [--seconds 15] [--rate 25] [--faults caddy,nsd,bird,stop,link]
+"""
+
+import argparse
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/lab"))
+
+from test_services_helpers import (DNS4, WEB4, dns_instance, find, first_time, http_instance, sh,  # noqa: E402
+                                   stream, wait)
+
+LHR = ("lhr-1", "lhr-2")
+# name: (address, kind, break, repair)
+FAULTS = {
+    "caddy": (WEB4, "http", "systemctl mask --runtime caddy; systemctl kill --signal=SIGKILL caddy",
+              "systemctl unmask --runtime caddy; systemctl start caddy"),
+    "nsd": (DNS4, "dns", "systemctl mask --runtime nsd; systemctl kill --signal=SIGKILL nsd",
+            "systemctl unmask --runtime nsd; systemctl start nsd"),
+    "bird": (WEB4, "http", "systemctl mask --runtime bird; systemctl kill --signal=SIGKILL bird",
+             "systemctl unmask --runtime bird; systemctl start bird"),
+    "stop": (WEB4, "http", "podman stop -t 0", "podman start"),
+    "link": (WEB4, "http", "ip link set {ifname} down", "ip link set {ifname} up"),
+}
+ALTERNATIVES = [
+    ("anycast-healthchecker (check_interval 10 s, fall 2, timeout 2 s)", "~22 s detection",
+     "reference/anycast_tooling.md section 1.2"),
+    ("ExaBGP healthcheck (interval 5 s, fast-interval 1 s, fall 3)", "~7 s detection",
+     "reference/anycast_tooling.md section 2.2"),
+]
+
+
+def uplink(container):
+    """The interface of the instance's default route (towards its provider edge)."""
+    out = sh(container, "ip -o route show default || ip -o route show 169.254.169.254", check=False).stdout.split()
+    return out[out.index("dev") + 1] if "dev" in out else "eth0"
+
+
+def apply(action, containers):
+    for c in containers:
+        if action.startswith("podman "):
+            import subprocess
+            subprocess.run(action.split() + [c], check=False, capture_output=True, timeout=60)
+        else:
+            sh(c, action.format(ifname=uplink(c)), check=False)
+
+
+def run_fault(name, vp, containers, seconds, rate):
+    address, kind, breaker, repair = FAULTS[name]
+    probe = http_instance if kind == "http" else dns_instance
+    if not wait(lambda: (probe(vp, address) or "").startswith("lhr-"), 60, step=1):
+        return name, None, None, None, "London not served by lhr before the fault"
+    rows = []
+    t = threading.Thread(target=lambda: rows.extend(stream(vp, address, seconds, rate=rate, kind=kind)))
+    t.start()
+    time.sleep(2)
+    t_fault = time.time()
+    apply(breaker, containers)
+    t.join()
+    apply(repair, containers)
+    moved = first_time(rows, lambda w: bool(w) and not w.startswith("lhr-"), t_fault)
+    failed = sum(1 for _, w in rows if w is None)
+    sent = len(rows)
+    span = rows[-1][0] - rows[0][0] if len(rows) > 1 else 1
+    return name, (moved - t_fault) if moved else None, failed, sent / span, "%d requests" % sent
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=15)
+    ap.add_argument("--rate", type=int, default=25)
+    ap.add_argument("--faults", default=",".join(FAULTS))
+    args = ap.parse_args()
+    vp = find("vantage", "lhr")
+    containers = [find("instance", i) for i in LHR]
+    if not vp or not all(containers):
+        print("the lab is not running (make lab-up)", file=sys.stderr)
+        return 2
+    print("%-8s %12s %8s %10s  %s" % ("fault", "served else", "failed", "req/s", "note"))
+    for name in args.faults.split(","):
+        fault, moved, failed, rate, note = run_fault(name, vp, containers, args.seconds, args.rate)
+        print("%-8s %12s %8s %10s  %s" % (fault, "%.2f s" % moved if moved is not None else "never",
+                                           failed if failed is not None else "-",
+                                           "%.1f" % rate if rate else "-", note))
+    print("\nFor comparison, detection at the defaults (before birdc configure and BGP propagation):")
+    for tool, figure, source in ALTERNATIVES:
+        print("  %-70s %-16s %s" % (tool, figure, source))
+    print("  %-70s %-16s %s" % ("anycast-healthgate (interval 1 s, timeout 0.5 s, fall 2)", "<= 2.5 s detection",
+                               "docs/healthgate.md"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
