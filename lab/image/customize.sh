@@ -16,7 +16,9 @@ for unit in console-getty.service getty@tty1.service getty-static.service apt-da
     apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer dpkg-db-backup.timer \
     man-db.timer systemd-timesyncd.service prometheus-node-exporter-apt.timer \
     prometheus-node-exporter-ipmitool-sensor.timer prometheus-node-exporter-mellanox-hca-temp.timer \
-    prometheus-node-exporter-nvme.timer prometheus-node-exporter-smartmon.timer; do
+    prometheus-node-exporter-nvme.timer prometheus-node-exporter-smartmon.timer dev-hugepages.mount \
+    sys-fs-fuse-connections.mount sys-kernel-config.mount sys-kernel-debug.mount sys-kernel-tracing.mount \
+    systemd-remount-fs.service; do
   systemctl mask "$unit" >/dev/null 2>&1 || true
 done
 # FRR, should a role ever enable it: never hold up boot for long.
@@ -35,9 +37,11 @@ PermitRootLogin prohibit-password
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 UseDNS no
+HostKey /etc/ssh/ssh_host_ed25519_key
+HostKey /etc/ssh/ssh_host_ecdsa_key
 AuthorizedKeysFile .ssh/authorized_keys /etc/anycast-lab/authorized_keys
 EOF
-# Every container gets its own host keys at first boot, not the image's.
+# Every container gets its own host keys at first boot, not the image's (no RSA: it takes seconds to make).
 rm -f /etc/ssh/ssh_host_*
 cat > /etc/systemd/system/anycast-lab-hostkeys.service <<'EOF'
 [Unit]
@@ -47,7 +51,8 @@ ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key
 
 [Service]
 Type=oneshot
-ExecStart=/usr/bin/ssh-keygen -A
+ExecStart=/usr/bin/ssh-keygen -q -t ed25519 -N "" -f /etc/ssh/ssh_host_ed25519_key
+ExecStart=/usr/bin/ssh-keygen -q -t ecdsa -N "" -f /etc/ssh/ssh_host_ecdsa_key
 
 [Install]
 WantedBy=multi-user.target

@@ -169,8 +169,10 @@ def up(plan, state_dir, image="%s:current" % IMAGE, timeout=120, check_mode=Fals
     if podman("image", "exists", image, check=False).returncode != 0:
         raise LabError("the lab image %s is missing: run scripts/setup.d/10-lab-image.sh" % image)
     image_id = podman("image", "inspect", "--format", "{{.Id}}", image).stdout.strip()
+    t0 = time.monotonic()
+    timings = {}
     result = {"changed": False, "created": [], "started": [], "removed": [], "networks_created": [],
-              "networks_removed": []}
+              "networks_removed": [], "timings": timings}
     password, pubkey = ensure_state(state_dir)
     nodes_dir = os.path.join(state_dir, "nodes")
 
@@ -248,12 +250,24 @@ def up(plan, state_dir, image="%s:current" % IMAGE, timeout=120, check_mode=Fals
             podman("rm", "-f", "-t", "0", cname, check=False)
             _create(cname)
 
+    write_plan(plan, state_dir)
+    timings["networks"] = round(time.monotonic() - t0, 2)
     # Routers first (they take longest to converge), then the rest.
     order = sorted(create, key=lambda c: (want[c]["node"]["kind"] not in ("carrier", "edge", "eyeball"), c))
     _parallel(_create, order)
     _parallel(_start, start)
+    timings["containers"] = round(time.monotonic() - t0, 2)
     wait_ready(plan, timeout=timeout)
+    timings["ready"] = round(time.monotonic() - t0, 2)
     return result
+
+
+def write_plan(plan, state_dir):
+    """The plan the probes read: <state_dir>/lab.json."""
+    path = os.path.join(state_dir, "lab.json")
+    with open(path + ".tmp", "w", encoding="utf-8") as handle:
+        json.dump(plan, handle, indent=1, sort_keys=True)
+    os.replace(path + ".tmp", path)
 
 
 def exec_(container, *cmd, timeout=30, check=False):
@@ -325,36 +339,63 @@ def _tcp_open(addr, port, timeout=0.5):
         return False
 
 
+def _router_down(node):
+    """The lab-router sessions of one router that are not Established (None when FRR does not answer yet)."""
+    summary = bgp_summary(node["container"])
+    if summary is None:
+        return None
+    peers = {}
+    for af in ("ipv4Unicast", "ipv6Unicast"):
+        peers.update((summary.get(af) or {}).get("peers") or {})
+    return [nb for nb in node["neighbors"]
+            if nb["role"] != "instance" and (peers.get(nb["address"]) or {}).get("state") != "Established"]
+
+
 def wait_ready(plan, timeout=120):
     """Wait until every router session is Established and every instance runs systemd and answers SSH."""
     deadline = time.monotonic() + timeout
-    instances = [n for n in plan["nodes"].values() if n["kind"] == "instance"]
-    pending_inst = {n["container"]: n for n in instances}
+    pending_inst = {n["container"]: n for n in plan["nodes"].values() if n["kind"] == "instance"}
+    pending_rtr = {n["container"]: n for n in plan["nodes"].values() if n["kind"] in ("carrier", "edge", "eyeball")}
     last = {}
-    while time.monotonic() < deadline:
-        for cname in list(pending_inst):
-            node = pending_inst[cname]
+
+    def _check(item):
+        cname, node = item
+        if node["kind"] == "instance":
             mgmt = next(i["ip4"] for i in node["interfaces"] if i["ifname"] == "mgmt0")
             if not _tcp_open(mgmt, 22):
-                continue
+                last[cname] = "no ssh"
+                return False
             state = exec_(cname, "systemctl", "is-system-running", timeout=10).stdout.strip()
             last[cname] = state
-            if state in ("running", "degraded"):
-                pending_inst.pop(cname)
-        sessions = router_sessions(plan)
-        down = [s for s in sessions if s["state"] != "Established"]
-        if not pending_inst and not down:
-            return {"sessions": sessions}
+            return state in ("running", "degraded")
+        down_list = _router_down(node)
+        last[cname] = "no bgpd" if down_list is None else down_list
+        return down_list == []
+
+    while True:
+        items = list(pending_inst.items()) + list(pending_rtr.items())
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            done = list(pool.map(_check, items))
+        for (cname, _node), ok in zip(items, done):
+            if ok:
+                pending_inst.pop(cname, None)
+                pending_rtr.pop(cname, None)
+        if not pending_inst and not pending_rtr:
+            return True
+        if time.monotonic() > deadline:
+            break
         time.sleep(0.5)
     detail = []
     if pending_inst:
         detail.append("instances not ready: %s" % ", ".join(
-            "%s (%s)" % (c, last.get(c, "no ssh")) for c in sorted(pending_inst)))
-    sessions = router_sessions(plan)
-    down = [s for s in sessions if s["state"] != "Established"]
-    if down:
-        detail.append("sessions not established: %s" % ", ".join(
-            "%s->%s/%s %s" % (s["router"], s["description"], s["family"], s["state"]) for s in down[:12]))
+            "%s (%s)" % (c, last.get(c, "?")) for c in sorted(pending_inst)))
+    for cname in sorted(pending_rtr):
+        state = last.get(cname)
+        if isinstance(state, list):
+            detail.append("%s: no session with %s" % (cname, ", ".join(
+                "%s/IPv%d" % (nb["description"], nb["family"]) for nb in state)))
+        else:
+            detail.append("%s: %s" % (cname, state))
     raise LabError("the lab is not ready after %ds: %s" % (timeout, "; ".join(detail)))
 
 

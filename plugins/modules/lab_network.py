@@ -1,0 +1,180 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: anycast.network contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: lab_network
+short_description: Bring the sealed lab internet up or down
+version_added: "1.0.0"
+description:
+  - With O(state=present), builds the simulated internet of a lab topology with podman (transit carriers, provider
+    edges that behave like Vultr's BGP service, eyeball networks with vantage-point clients, the ACME CA, and one
+    container per instance of the intent's C(lab) PoPs, reached over SSH on a management network).
+  - Copes with leftovers of a killed run; containers of the same name are reused when they match the plan
+    (started again if stopped) and rebuilt when they do not; stale networks are replaced.
+  - Waits until every session between lab routers is Established and every instance runs systemd and answers SSH.
+  - With O(state=absent), removes every container and network labelled C(anycast.network.lab) and, unless
+    O(keep_image=true), the lab image tags.
+  - Writes C(<state_dir>/lab.json), the lab's plan, which M(anycast.network.lab_probe) reads.
+options:
+  topology:
+    description:
+      - Path of the lab topology file (see C(docs/lab.md)), e.g. C(lab/topologies/default.yml).
+      - Required with O(state=present).
+    type: path
+  intent:
+    description:
+      - The network's intent (C(anycast_intent)). Its C(lab) PoPs get instances; its prefixes are the only ones the
+        provider edges accept. Required with O(state=present).
+    type: dict
+  state_dir:
+    description:
+      - The lab's state directory (SSH key, BGP password, generated router and node files), e.g. C(.lab).
+      - The BGP password file C(bgp-password) is created there when missing; the intent reads the same file.
+    type: path
+    required: true
+  state:
+    description: V(present) builds or repairs the lab, V(absent) removes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  keep_image:
+    description: With O(state=absent), keep the lab image (rebuilding it takes a minute).
+    type: bool
+    default: true
+  image:
+    description: The lab image.
+    type: str
+    default: localhost/anycast-lab-node:current
+  timeout:
+    description: Seconds to wait for sessions and instances.
+    type: int
+    default: 120
+notes:
+  - Runs on the controller as root and drives C(podman); every lab object carries the label C(anycast.network.lab).
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+author:
+  - anycast.network contributors
+"""
+
+EXAMPLES = r"""
+- name: Bring the lab up for the intent's lab PoPs
+  anycast.network.lab_network:
+    topology: "{{ playbook_dir }}/../lab/topologies/default.yml"
+    intent: "{{ anycast_intent }}"
+    state_dir: "{{ anycast_lab_state_dir }}"
+
+- name: Tear the lab down, image included
+  anycast.network.lab_network:
+    state: absent
+    state_dir: "{{ anycast_lab_state_dir }}"
+    keep_image: false
+"""
+
+RETURN = r"""
+instances:
+  description: Every PoP instance of the lab.
+  returned: state=present
+  type: list
+  elements: dict
+  sample:
+    - name: lhr-1
+      pop: lhr
+      index: 1
+      ansible_host: 198.18.0.13
+      address: 198.18.18.11
+      address6: "2001:db8:f100:2::11"
+vantage_points:
+  description: The vantage points, by name, with their city, client container and router container.
+  returned: state=present
+  type: dict
+sessions:
+  description: Every BGP session between lab routers and its state.
+  returned: state=present and not check mode
+  type: list
+  elements: dict
+created:
+  description: Containers created.
+  returned: always
+  type: list
+  elements: str
+removed:
+  description: Containers removed (stale or of another specification).
+  returned: state=present
+  type: list
+  elements: str
+timings:
+  description: Seconds from the start until networks, containers and readiness were done.
+  returned: state=present and not check mode
+  type: dict
+containers_removed:
+  description: Containers removed by O(state=absent).
+  returned: state=absent
+  type: list
+  elements: str
+networks_removed:
+  description: Networks removed.
+  returned: always
+  type: list
+  elements: str
+images_removed:
+  description: Image tags removed.
+  returned: state=absent
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.anycast.network.plugins.module_utils.lab import addressing
+from ansible_collections.anycast.network.plugins.module_utils.lab import podman
+from ansible_collections.anycast.network.plugins.module_utils.lab import topology as topo_mod
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "topology": {"type": "path"},
+            "intent": {"type": "dict"},
+            "state_dir": {"type": "path", "required": True},
+            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+            "keep_image": {"type": "bool", "default": True},
+            "image": {"type": "str", "default": "localhost/anycast-lab-node:current"},
+            "timeout": {"type": "int", "default": 120},
+        },
+        required_if=[("state", "present", ("topology", "intent"))],
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        if params["state"] == "absent":
+            result = podman.down(keep_image=params["keep_image"], check_mode=module.check_mode)
+            module.exit_json(**result)
+        topo = topo_mod.load(params["topology"])
+        pops = addressing.lab_pops(params["intent"])
+        prefixes4, prefixes6 = addressing.intent_prefixes(params["intent"])
+        plan = addressing.plan(topo, pops, prefixes4, prefixes6, image=params["image"])
+        result = podman.up(plan, params["state_dir"], image=params["image"], timeout=params["timeout"],
+                           check_mode=module.check_mode)
+        if not module.check_mode:
+            result["sessions"] = podman.router_sessions(plan)
+        result["instances"] = [{k: i[k] for k in ("name", "pop", "index", "address", "address6")}
+                               | {"ansible_host": i["mgmt"]} for i in plan["instances"]]
+        result["vantage_points"] = plan["vantage_points"]
+        module.exit_json(**result)
+    except topo_mod.TopologyError as exc:
+        module.fail_json(msg=str(exc), errors=exc.errors)
+    except (podman.LabError, OSError) as exc:
+        module.fail_json(msg=str(exc))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: anycast.network contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: lab_probe
+short_description: Probe the anycast addresses from the lab's vantage points
+version_added: "1.0.0"
+description:
+  - From the client of every vantage point of the lab (or those in O(vantage_points)), over IPv4 and IPv6, finds
+    which PoP and instance answer the intent's anycast web address (the C(X-Anycast-Instance) response header, else
+    an instance name in the body), which instance answers the DNS address (NSID, else CHAOS TXT C(id.server)), the
+    round-trip time, and the AS path the vantage point's router chose for the anycast prefix.
+  - Also pings every PoP instance's unicast addresses from every vantage point.
+  - An anycast address nobody announces is reported with status C(unreachable), not as a failure.
+  - Reads the lab's plan from C(<state_dir>/lab.json) (written by M(anycast.network.lab_network)). Changes nothing.
+options:
+  intent:
+    description: The network's intent (C(anycast_intent)); its services give the addresses probed.
+    type: dict
+    required: true
+  state_dir:
+    description: The lab's state directory.
+    type: path
+    required: true
+  vantage_points:
+    description: Names of the vantage points to probe from; all when empty.
+    type: list
+    elements: str
+    default: []
+  count:
+    description: HTTP requests per vantage point and family (new connections, so ECMP spreads them).
+    type: int
+    default: 5
+notes:
+  - Runs on the controller as root and uses C(podman exec) in the lab's client and router containers.
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+author:
+  - anycast.network contributors
+"""
+
+EXAMPLES = r"""
+- name: Probe from every vantage point
+  anycast.network.lab_probe:
+    intent: "{{ anycast_intent }}"
+    state_dir: "{{ anycast_lab_state_dir }}"
+  register: probe
+
+- name: Show the vantage table
+  ansible.builtin.debug:
+    msg: "{{ probe.table.splitlines() }}"
+"""
+
+RETURN = r"""
+probes:
+  description: Per vantage point, the results per address family and the unicast reachability of every instance.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - vantage: lhr
+      results:
+        - city: London
+          family: ipv4
+          pop: lhr
+          instance: lhr-1
+          instances_seen: {lhr-1: 3, lhr-2: 2}
+          rtt_ms: 0.12
+          as_path: "65010 20473 64500"
+          status: ok
+      unicast: {lhr-1: {ipv4: 0.1, ipv6: 0.1}}
+router_sessions:
+  description: Every BGP session between lab routers (carriers, provider edges, eyeballs) and its state.
+  returned: always
+  type: list
+  elements: dict
+edge_sessions:
+  description: The provider edges' sessions with the PoP instances, with the prefixes received.
+  returned: always
+  type: list
+  elements: dict
+table:
+  description: The vantage table (city, family, PoP, instance, ms, AS path) as text.
+  returned: always
+  type: str
+"""
+
+import json
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.anycast.network.plugins.module_utils.lab import podman
+from ansible_collections.anycast.network.plugins.module_utils.lab import probe
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "intent": {"type": "dict", "required": True},
+            "state_dir": {"type": "path", "required": True},
+            "vantage_points": {"type": "list", "elements": "str", "default": []},
+            "count": {"type": "int", "default": 5},
+        },
+        supports_check_mode=True,
+    )
+    path = os.path.join(module.params["state_dir"], "lab.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            plan = json.load(handle)
+    except (OSError, ValueError) as exc:
+        module.fail_json(msg="no lab plan at %s (bring the lab up first): %s" % (path, exc))
+    unknown = [v for v in module.params["vantage_points"] if v not in plan["vantage_points"]]
+    if unknown:
+        module.fail_json(msg="unknown vantage points: %s (the lab has: %s)"
+                         % (", ".join(unknown), ", ".join(sorted(plan["vantage_points"]))))
+    try:
+        probes = probe.probe_all(plan, module.params["intent"], count=module.params["count"],
+                                 vantage_points=module.params["vantage_points"] or None)
+    except podman.LabError as exc:
+        module.fail_json(msg=str(exc))
+    try:
+        sessions = podman.router_sessions(plan)
+        edge_sessions = podman.instance_sessions(plan)
+    except podman.LabError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, probes=probes, table=probe.table(probes), router_sessions=sessions,
+                     edge_sessions=edge_sessions)
+
+
+if __name__ == "__main__":
+    main()
