@@ -267,7 +267,7 @@ def plan(topo, pops, prefixes4, prefixes6, image="localhost/anycast-lab-node:cur
         client["routes"] = [("default", host(lan4, 1)), ("default6", host(lan6, 1))]
         vantage[vp] = {"city": eyeball["city"], "region": eyeball["region"], "client": client["container"],
                        "router": node["container"], "address": host(lan4, 10), "address6": host(lan6, 10),
-                       "asn": eyeball["asn"]}
+                       "asn": eyeball["asn"], "index": e_index}
 
     # Lab services: the ACME CA behind a carrier router.
     services = {}

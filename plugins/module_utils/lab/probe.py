@@ -100,7 +100,14 @@ def probe_vantage(plan, vp_name, intent, count=5):
     for inst in plan["instances"]:
         unicast.append((inst["name"], inst["address"]))
         unicast.append((inst["name"], inst["address6"]))
-    script = _script(targets, count, unicast)
+    routes = {}
+    for family in (4, 6):
+        first = targets.get(("web", family)) or targets.get(("dns", family))
+        if first:
+            routes[family] = _as_path(vp["router"], first[0], family)
+    # Only addresses the vantage point's router has a route for are probed: the rest is reported unreachable at once.
+    routed = {key: val for key, val in targets.items() if routes.get(key[1], (None, None))[0] is not None}
+    script = _script(routed, count, unicast)
     proc = podman.podman("exec", "-i", vp["client"], "sh", "-s", check=False, timeout=120, input_text=script)
     http = collections.defaultdict(list)
     dns = {}
@@ -145,7 +152,7 @@ def probe_vantage(plan, vp_name, intent, count=5):
         seen = collections.Counter(a["instance"] for a in answers if a["instance"])
         instance = seen.most_common(1)[0][0] if seen else None
         connects = [a["connect_ms"] for a in answers if a["connect_ms"]]
-        as_path, prefix = _as_path(vp["router"], addr, family)
+        as_path, prefix = routes.get(family, (None, None))
         rtt = ping.get(family)
         if rtt is None and connects:
             rtt = round(min(connects), 3)
@@ -176,7 +183,7 @@ def probe_vantage(plan, vp_name, intent, count=5):
 
 
 def probe_all(plan, intent, count=5, vantage_points=None):
-    names = vantage_points or list(plan["vantage_points"])
+    names = vantage_points or sorted(plan["vantage_points"], key=lambda n: plan["vantage_points"][n].get("index", 0))
     with ThreadPoolExecutor(max_workers=4) as pool:
         out = list(pool.map(lambda n: probe_vantage(plan, n, intent, count), names))
     return out
