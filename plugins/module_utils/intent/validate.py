@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from . import rules
 from ..geo_codes import CONTINENTS, COUNTRIES, US_SUBDIVISIONS
+from ..registry import RegistryError, check_free_text
 
 Problem = namedtuple("Problem", "path message")
 
@@ -670,10 +671,11 @@ class Validator:
             self.integer(loa, "validity_days", "registry.loa", 1, 3660, "the validity in days")
 
     def check_rpsl_text(self, value, path):
-        if not isinstance(value, str):
-            self.err(path, "must be text")
-        elif "\n" in value or "\r" in value:
-            self.err(path, "must be one line: a line break would add attributes to the registry object")
+        """The registry modules' own check, run here so the validate step reports it with the rest."""
+        try:
+            check_free_text(value, "the text")
+        except RegistryError as exc:
+            self.err(path, exc.msg[len("the text "):] if exc.msg.startswith("the text ") else exc.msg)
 
 
 def _describe(value):
