@@ -4,7 +4,7 @@ import collections
 
 import pytest
 
-from conftest import API_KEY, changed, intent
+from vultr_it_support import API_KEY, changed, intent
 
 pytestmark = pytest.mark.integration
 

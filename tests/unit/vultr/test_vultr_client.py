@@ -7,7 +7,7 @@ import requests
 
 from ansible_collections.anycast.network.plugins.module_utils import vultr as vu
 
-from conftest import API_KEY
+from vultr_unit_support import API_KEY
 
 
 def _instance_body(label, **extra):

@@ -10,7 +10,7 @@ from ansible_collections.anycast.network.plugins.modules import (
     vultr_startup_script,
 )
 
-from conftest import FakeModule
+from vultr_unit_support import FakeModule
 
 API = {k: v.get("default") for k, v in vu.vultr_argument_spec().items()}
 
