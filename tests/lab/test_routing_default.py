@@ -1,0 +1,159 @@
+"""Routing acceptance in the lab (default topology): the roles base and bird configured by playbooks/configure.yml
+against the lab's Vultr-like provider edges. Catchments per city and family, ECMP inside a PoP, drain without loss,
+a route leak from an edge, a wrong BGP password, and a re-run that changes nothing."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "collections"))
+from ansible_collections.anycast.network.plugins.module_utils import bird as birdparse  # noqa: E402
+from ansible_collections.anycast.network.plugins.module_utils.lab import podman, probe  # noqa: E402
+
+from test_services_helpers import EXPECTED_POP, WEB4, WEB6, http_instance, sh, stream  # noqa: E402
+
+pytestmark = pytest.mark.lab
+PLAYBOOK = [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(ROOT / "inventories" / "lab")]
+
+
+def playbook(*args, timeout=1200):
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               PATH="%s:%s" % (ROOT / ".venv" / "bin", os.environ.get("PATH", "")))
+    return subprocess.run(PLAYBOOK + list(args), cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def recap_changed(out):
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", out, re.M)}
+
+
+def container(plan, name):
+    return plan["nodes"][name]["container"]
+
+
+def bird_protocols(plan, instance):
+    out = podman.exec_(container(plan, instance), "birdc", "show", "protocols", "all").stdout
+    return {p["name"]: p for p in birdparse.parse_protocols(out)[1]}
+
+
+def where(plan, vp, intent, family):
+    res = [r for r in probe.probe_vantage(plan, vp, intent, count=3)["results"] if r["family"] in (family, "ipv%d" % family)]
+    return res[0] if res else {}
+
+
+def wait(predicate, timeout, interval=1.0):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    return last
+
+
+@pytest.fixture(scope="module")
+def configured(default_lab):
+    proc = playbook(str(ROOT / "playbooks" / "configure.yml"))
+    assert proc.returncode == 0, proc.stdout[-8000:] + proc.stderr[-2000:]
+    return default_lab
+
+
+@pytest.mark.parametrize("family", [4, 6])
+@pytest.mark.parametrize("vp", sorted(EXPECTED_POP))
+def test_each_city_reaches_its_pop(configured, lab_intent, vp, family):
+    res = wait(lambda: (lambda r: r if r.get("pop") == EXPECTED_POP[vp] else None)(
+        where(configured, vp, lab_intent, family)), 60, 3)
+    assert res, "%s IPv%d: %s" % (vp, family, where(configured, vp, lab_intent, family))
+
+
+def test_both_instances_of_a_pop_answer_one_vantage_point(configured):
+    seen = set()
+    client = configured["vantage_points"]["lhr"]["client"]
+    for _ in range(40):
+        seen.add(http_instance(client, WEB4))
+        if {"lhr-1", "lhr-2"} <= seen:
+            break
+    assert {"lhr-1", "lhr-2"} <= seen, seen
+
+
+def test_rerun_changes_nothing(configured):
+    proc = playbook(str(ROOT / "playbooks" / "configure.yml"))
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    changed = recap_changed(proc.stdout)
+    assert changed and all(v == 0 for v in changed.values()), changed
+
+
+def test_drain_moves_london_without_losing_a_request_and_undrain_brings_it_back(configured, lab_intent):
+    client = configured["vantage_points"]["lhr"]["client"]
+    results = {}
+
+    def run_stream():
+        results["answers"] = stream(client, WEB4, seconds=60, rate=10)
+    t = threading.Thread(target=run_stream)
+    t.start()
+    time.sleep(3)
+    proc = playbook(str(ROOT / "playbooks" / "drain.yml"), "-e", "pop=lhr", "-e", "drain_wait_seconds=20")
+    t.join(timeout=120)
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    answers = results.get("answers", [])
+    assert answers and all(inst for _, inst in answers), [a for a in answers if not a[1]][:10]
+    assert not answers[-1][1].startswith("lhr-"), answers[-5:]
+    for family in (4, 6):
+        assert wait(lambda: where(configured, "lhr", lab_intent, family).get("pop") not in (None, "lhr"), 60, 3)
+    proc = playbook(str(ROOT / "playbooks" / "undrain.yml"), "-e", "pop=lhr")
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    for family in (4, 6):
+        assert wait(lambda: where(configured, "lhr", lab_intent, family).get("pop") == "lhr", 90, 3)
+
+
+def test_leak_from_an_edge_is_stopped_at_the_instance(configured):
+    edge = container(configured, "edge-lhr")
+    asn = json.loads(podman.exec_(edge, "vtysh", "-c", "show bgp ipv4 unicast summary json").stdout)["as"]
+    statics = "\n".join("ip route 100.64.%d.%d/32 Null0" % (i // 250, i % 250) for i in range(1000))
+    leak = "configure terminal\n%s\nroute-map TO-INSTANCE permit 5\nexit\nrouter bgp %s\n" \
+           "address-family ipv4 unicast\nredistribute static\nend\n" % (statics, asn)
+    sh(edge, "cat > /tmp/leak.vtysh <<'EOF'\n%s\nEOF\nvtysh -f /tmp/leak.vtysh" % leak, timeout=120)
+    try:
+        def hit():
+            lim = bird_protocols(configured, "lhr-1")["up0_v4"]["channels"]["ipv4"]["limits"].get("receive", {})
+            return lim.get("hit")
+        assert wait(hit, 60), bird_protocols(configured, "lhr-1")["up0_v4"]
+        p = bird_protocols(configured, "lhr-1")["up0_v4"]
+        assert p["channels"]["ipv4"]["routes"].get("imported", 0) == 0
+        # nothing of it leaves the instance: it exports its prefix only, and no other network learns the leak
+        exported = birdparse.parse_routes(podman.exec_(container(configured, "lhr-1"), "birdc", "show", "route",
+                                                       "export", "up0_v4").stdout)
+        assert [r["prefix"] for r in exported] == ["203.0.113.0/24"]
+        for vp in configured["vantage_points"].values():
+            out = podman.exec_(vp["router"], "vtysh", "-c", "show ip bgp 100.64.0.1/32").stdout
+            assert "Network not in table" in out or "not in table" in out.lower() or not out.strip(), out
+    finally:
+        undo = "configure terminal\nno route-map TO-INSTANCE permit 5\nrouter bgp %s\naddress-family ipv4 unicast\n" \
+               "no redistribute static\nexit\nexit\n%s\nend\n" % (asn, statics.replace("ip route", "no ip route"))
+        sh(edge, "cat > /tmp/unleak.vtysh <<'EOF'\n%s\nEOF\nvtysh -f /tmp/unleak.vtysh" % undo, timeout=120,
+           check=False)
+        podman.exec_(container(configured, "lhr-1"), "birdc", "restart", "up0_v4")
+
+
+def test_wrong_password_keeps_the_session_down_and_verify_says_so(configured):
+    wrong = json.dumps({"bird_upstreams": [{"profile": "vultr", "password": "not-the-lab-password"}],
+                        "bird_verify_retries": 3, "bird_verify_delay": 5})
+    try:
+        proc = playbook(str(ROOT / "playbooks" / "configure.yml"), "--limit", "lhr-1", "-e", wrong)
+        assert proc.returncode != 0
+        assert re.search(r"session up0_v4 .* is not Established", proc.stdout), proc.stdout[-5000:]
+        assert "password" in proc.stdout
+        assert not bird_protocols(configured, "lhr-1")["up0_v4"]["established"]
+    finally:
+        proc = playbook(str(ROOT / "playbooks" / "configure.yml"), "--limit", "lhr-1")
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    assert bird_protocols(configured, "lhr-1")["up0_v4"]["established"]
