@@ -1,6 +1,7 @@
 """The London routing mystery and its fix, with BIRD announcing from every instance (as the roles will)."""
 
 import textwrap
+import time
 
 import pytest
 
@@ -34,9 +35,10 @@ def _bird_conf(inst, password, communities):
         protocol device {}
         protocol static s4 { ipv4; route 203.0.113.0/24 blackhole; }
         protocol static s6 { ipv6; route 2001:db8:ac00::/48 blackhole; }
-        protocol bgp v4 { local %(a4)s as 64500; neighbor 169.254.169.254 as 64515; multihop 2;
+        template bgp vultr { connect retry time 2; connect delay time 1; error wait time 1, 4; }
+        protocol bgp v4 from vultr { local %(a4)s as 64500; neighbor 169.254.169.254 as 64515; multihop 2;
           password "%(pw)s"; ipv4 { import none; export filter { %(comm)saccept; }; }; }
-        protocol bgp v6 { local %(a6)s as 64500; neighbor 2001:19f0:ffff::1 as 64515; multihop 2;
+        protocol bgp v6 from vultr { local %(a6)s as 64500; neighbor 2001:19f0:ffff::1 as 64515; multihop 2;
           password "%(pw)s"; ipv6 { import none; export filter { %(comm)saccept; }; }; }
         """) % {"a4": inst["address"], "a6": inst["address6"], "pw": password, "comm": comm}
 
@@ -64,8 +66,16 @@ def _announce(plan, communities_by_pop, state_dir):
         assert proc.returncode == 0, proc.stderr
 
 
+def _sessions_up(plan, deadline=60):
+    end = time.monotonic() + deadline
+    while True:
+        sessions = podman.instance_sessions(plan)
+        if all(s["state"] == "Established" for s in sessions) or time.monotonic() > end:
+            return sessions
+        time.sleep(1)
+
+
 def _where(plan, vp, intent, family="ipv4", deadline=20):
-    import time  # pylint: disable=import-outside-toplevel
     end = time.monotonic() + deadline
     while True:
         res = [r for r in probe.probe_vantage(plan, vp, intent, count=2)["results"] if r["family"] == family][0]
@@ -85,6 +95,8 @@ def mystery_lab(lab_available, lab_plan, lab_state_dir):
 
 def test_london_lands_in_new_york_until_jfk_says_64600_atlas(mystery_lab, lab_intent, lab_state_dir):
     _announce(mystery_lab, {}, lab_state_dir)
+    sessions = _sessions_up(mystery_lab)
+    assert all(s["state"] == "Established" for s in sessions), sessions
     for family in ("ipv4", "ipv6"):
         res = _where(mystery_lab, "lhr", lab_intent, family)
         assert res["pop"] == "jfk", res
@@ -96,7 +108,6 @@ def test_london_lands_in_new_york_until_jfk_says_64600_atlas(mystery_lab, lab_in
 
     # The fix: Vultr's "do not announce to AS65010" on the New York PoP.
     _announce(mystery_lab, {"jfk": ["64600:65010"]}, lab_state_dir)
-    import time  # pylint: disable=import-outside-toplevel
     end = time.monotonic() + 20
     while _where(mystery_lab, "lhr", lab_intent)["pop"] != "lhr" and time.monotonic() < end:
         time.sleep(1)
