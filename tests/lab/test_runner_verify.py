@@ -30,7 +30,7 @@ def lab():
     if not _lab_running():
         pytest.skip("the lab is not up (ansible-playbook playbooks/lab_up.yml)")
     inventory = awx_layout.inventory_json(ROOT / "inventories" / "lab")
-    hostvars = inventory["_meta"]["hostvars"]
+    hostvars = awx_layout.plain(inventory["_meta"]["hostvars"])
     instances = {h: v for h, v in hostvars.items() if v.get("anycast_pop")}
     if not instances:
         pytest.skip("the lab inventory has no PoP instances")

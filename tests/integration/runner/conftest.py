@@ -30,6 +30,17 @@ def inventory_json(inventory):
     return json.loads(run.stdout)
 
 
+def plain(value):
+    """Inventory JSON as ansible-inventory writes it marks untrusted strings {"__ansible_unsafe": ...}: the values."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return value["__ansible_unsafe"]
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
 def awx_script_enabled():
     """Whether the project's ansible.cfg enables the inventory plugin AWX jobs need (script)."""
     import configparser
