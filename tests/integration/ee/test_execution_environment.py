@@ -75,8 +75,10 @@ def test_build_context_installs_the_collection_tarball(built):
 def test_introspection_finds_the_collection_dependencies(built, tmp_path):
     work, env = built
     tarball = next((work / "dist").glob("anycast-network-*.tar.gz"))
-    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "-p", str(tmp_path), str(tarball)],
-                   check=True, capture_output=True, text=True, env=env, timeout=300)
+    # --force and a neutral working directory: the checkout's own collections/ link must not count as installed.
+    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "--force", "-p", str(tmp_path),
+                    str(tarball)], check=True, capture_output=True, text=True, env=env, timeout=300, cwd=work)
+    assert (tmp_path / "ansible_collections" / "anycast" / "network" / "meta" / "execution-environment.yml").is_file()
     run = subprocess.run([str(BIN / "ansible-builder"), "introspect", "--sanitize", str(tmp_path)],
                          capture_output=True, text=True, env=env, timeout=120, check=True)
     found = yaml.safe_load(run.stdout.split("---", 1)[1])
