@@ -19,6 +19,11 @@ def anycast_sessions(intent, pop, address="", address6=""):
     return derive.sessions(_plain(intent), str(pop), str(address or ""), str(address6 or ""))
 
 
+def anycast_bgp_sessions(upstreams, pop, prefixes, address="", address6=""):
+    return derive.sessions_for(_plain(upstreams), _plain(pop or {}), _plain(prefixes), str(address or ""),
+                               str(address6 or ""))
+
+
 def anycast_prefixes(intent, family=None):
     return derive.prefixes(_plain(intent), family)
 
@@ -41,6 +46,7 @@ class FilterModule:
     def filters(self):
         return {
             "anycast_sessions": anycast_sessions,
+            "anycast_bgp_sessions": anycast_bgp_sessions,
             "anycast_prefixes": anycast_prefixes,
             "anycast_services": anycast_services,
             "anycast_service_addresses": anycast_service_addresses,

@@ -24,36 +24,50 @@ def pop_upstreams(intent, pop_name):
 
 
 def sessions(intent, pop_name, address="", address6=""):
-    """BGP sessions of one instance, one per upstream and address family, every default filled in.
-
-    PoP-level traffic engineering applies to every session; an upstream's own settings override it.
-    """
+    """BGP sessions of one instance, one per upstream and address family, every default filled in."""
     pop = intent.get("pops", {}).get(pop_name, {})
-    families = {ipaddress.ip_network(p).version for p in intent.get("prefixes", [])}
+    return sessions_for(pop_upstreams(intent, pop_name), pop, intent.get("prefixes", []), address, address6)
+
+
+def sessions_for(upstreams, pop, prefix_list, address="", address6=""):
+    """Sessions from their parts: the upstreams, the PoP's settings, the network's prefixes, the instance's addresses.
+
+    PoP-level traffic engineering applies to every session; an upstream's own settings override it. A family is
+    left out when the network has no prefix of it or the instance has no address of it. `exports` is exactly what
+    the session announces (nothing with announce false); `host_route` the instance's own /32 or /128 where asked.
+    """
+    nets = {4: [], 6: []}
+    for p in prefix_list:
+        net = ipaddress.ip_network(str(p))
+        nets[net.version].append(str(net))
     own = {4: address or "", 6: address6 or ""}
     result = []
-    for index, up in enumerate(pop_upstreams(intent, pop_name)):
+    for index, up in enumerate(upstreams):
         te = {
-            "communities": list(up.get("communities", pop.get("communities", []))),
-            "large_communities": list(up.get("large_communities", pop.get("large_communities", []))),
-            "prepend": up.get("prepend", pop.get("prepend", 0)),
-            "announce": up.get("announce", pop.get("announce", True)),
+            "communities": [str(c) for c in up.get("communities", pop.get("communities", []))],
+            "large_communities": [str(c) for c in up.get("large_communities", pop.get("large_communities", []))],
+            "prepend": int(up.get("prepend", pop.get("prepend", 0))),
+            "announce": bool(up.get("announce", pop.get("announce", True))),
         }
         if up.get("profile") == "vultr":
             candidates = [(4, rules.VULTR_NEIGHBOR4), (6, rules.VULTR_NEIGHBOR6)]
             base = {"asn": rules.VULTR_PEER_ASN, "multihop": rules.VULTR_MULTIHOP,
                     "provider_name": up.get("provider_name", rules.VULTR_PROVIDER_NAME),
-                    "provider_asn": rules.VULTR_PUBLIC_ASN}
+                    "provider_asn": rules.VULTR_PUBLIC_ASN, "import": "none", "host_routes": False}
         else:
-            neighbor = ipaddress.ip_address(up["neighbor"])
+            neighbor = ipaddress.ip_address(str(up["neighbor"]))
             candidates = [(neighbor.version, str(neighbor))]
-            base = {"asn": up["asn"], "multihop": up.get("multihop", 1),
-                    "provider_name": up.get("provider_name", "AS%d" % up["asn"]),
-                    "provider_asn": up["asn"]}
+            base = {"asn": int(up["asn"]), "multihop": int(up.get("multihop", 1)),
+                    "provider_name": up.get("provider_name", "AS%s" % up["asn"]),
+                    "provider_asn": int(up["asn"]), "import": up.get("import", "none"),
+                    "host_routes": bool(up.get("host_routes", False))}
         for family, neighbor in candidates:
-            source = up.get("source") or own[family]
-            if family not in families or not source:
+            source = (up.get("source") if up.get("profile") != "vultr" else "") or own[family]
+            if not nets[family] or not source:
                 continue
+            host = []
+            if base["host_routes"] and own[family]:
+                host = ["%s/%d" % (own[family], 32 if family == 4 else 128)]
             session = {
                 "name": "up%d_v%d" % (index, family),
                 "upstream": index,
@@ -63,8 +77,8 @@ def sessions(intent, pop_name, address="", address6=""):
                 "source": source,
                 "password": up.get("password", ""),
                 "bfd": bool(up.get("bfd", False)),
-                "import": up.get("import", "none"),
-                "host_routes": bool(up.get("host_routes", False)),
+                "host_route": host,
+                "exports": (nets[family] + host) if te["announce"] else [],
             }
             session.update(base)
             session.update(te)
