@@ -21,7 +21,8 @@ from ..registry import RegistryError, check_free_text
 Problem = namedtuple("Problem", "path message")
 
 TOP_KEYS = ("network", "asn", "prefixes", "services", "pops", "defaults", "geodns", "registry",
-            "allow_documentation_resources")
+            "allow_documentation_resources", "metrics")
+METRICS_KEYS = ("enabled", "node_exporter_port", "bird_exporter_port")
 SERVICE_KEYS = {
     "web": ("kind", "addresses", "hostnames", "health_path", "proxy_to", "root", "tls", "prefixes"),
     "dns": ("kind", "addresses", "zones", "prefixes"),
@@ -148,6 +149,13 @@ class Validator:
             self.check_geodns(intent["geodns"])
         if "registry" in intent:
             self.check_registry(intent["registry"])
+        if "metrics" in intent and self.mapping(intent["metrics"], "metrics"):
+            self.unknown_keys(intent["metrics"], "metrics", METRICS_KEYS)
+            self.boolean(intent["metrics"], "enabled", "metrics")
+            ports = [self.integer(intent["metrics"], key, "metrics", 1024, 65535, "the port")
+                     for key in ("node_exporter_port", "bird_exporter_port")]
+            if ports[0] is not None and ports[0] == ports[1]:
+                self.err("metrics.bird_exporter_port", "is the same port as node_exporter_port")
         return self.problems
 
     def check_network(self, name):
