@@ -38,7 +38,7 @@ options:
   lab_state_dir:
     description:
       - Where the lab keeps its generated state (SSH key, BGP password), relative to the inventory file.
-      - Exposed to every host as C(anycast_lab_state_dir).
+      - Exposed to every host as C(anycast_lab_state_dir); the topology as C(anycast_lab_topology).
     type: str
     default: ../../.lab
     env:
@@ -78,6 +78,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         base = os.path.dirname(os.path.abspath(path))
         state_dir = os.path.normpath(os.path.join(base, self.get_option("lab_state_dir")))
         self.inventory.set_variable("all", "anycast_lab_state_dir", state_dir)
+        if self.get_option("lab_topology"):
+            # The lab playbooks and the validate step use the same topology file as this inventory.
+            self.inventory.set_variable("all", "anycast_lab_topology",
+                                        os.path.normpath(os.path.join(base, self.get_option("lab_topology"))))
         intent_path = os.path.join(base, self.get_option("intent_file"))
         try:
             document = load_yaml(intent_path)

@@ -59,7 +59,7 @@ EXAMPLES = r"""
 # inventories/production/instances.vultr.yml (VULTR_API_KEY in the environment)
 plugin: anycast.network.vultr
 network: example
-
+---
 # With the key from a vault variable, a cache, and extra groups
 plugin: anycast.network.vultr
 network: example
