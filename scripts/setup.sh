@@ -3,6 +3,8 @@
 # Safe to run again: every step checks what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/apt.sh
+. scripts/lib/apt.sh
 
 APT_PACKAGES=(
   python3 python3-venv python3-dev gcc
@@ -10,18 +12,7 @@ APT_PACKAGES=(
   openssh-client sshpass curl ca-certificates git
   knot-dnsutils bind9-dnsutils jq
 )
-if [ "${ANYCAST_SKIP_APT:-0}" != 1 ]; then
-  missing=()
-  for p in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if [ "${#missing[@]}" -gt 0 ]; then
-    echo "== apt: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-fi
+apt_ensure "${APT_PACKAGES[@]}"
 
 # The virtualenv: rebuilt when pyproject.toml changes.
 PY=${ANYCAST_PYTHON:-python3}

@@ -5,6 +5,7 @@
 # Rebuilt only when lab/image/ changes; quick when the image is there. Also makes the lab's SSH key (.lab/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/lib/apt.sh
 
 IMAGE=localhost/anycast-lab-node
 SUITE=bookworm
@@ -15,17 +16,7 @@ MIRROR=${MIRROR:-http://deb.debian.org/debian}
 STATE=.lab
 CACHE=.cache/lab-image
 
-if [ "${ANYCAST_SKIP_APT:-0}" != 1 ]; then
-  missing=()
-  for p in podman runc debootstrap openssh-client; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if [ "${#missing[@]}" -gt 0 ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-fi
+apt_ensure podman runc debootstrap openssh-client
 
 # The controller's SSH key for the lab, generated once.
 mkdir -p "$STATE"

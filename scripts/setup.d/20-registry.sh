@@ -7,28 +7,13 @@
 # Idempotent and quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/lib/apt.sh
 
 IRRD_VERSION=4.5.4
 APT_PACKAGES=(postgresql postgresql-contrib redis-server bgpq4)
 
-if [ "${ANYCAST_SKIP_APT:-0}" != 1 ]; then
-  missing=()
-  for p in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if [ "${#missing[@]}" -gt 0 ]; then
-    echo "== apt: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    # policy-rc.d keeps the packages' own services from starting: the tests run their own instances.
-    policy=/usr/sbin/policy-rc.d
-    if [ ! -e "$policy" ]; then
-      printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 0755 "$policy"
-      trap 'rm -f "$policy"' EXIT
-    fi
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-fi
+# PostgreSQL and Redis services stay stopped: the tests run their own instances.
+apt_ensure "${APT_PACKAGES[@]}"
 
 # IRRd drops its privileges to an unprivileged user when started as root: its interpreter and standard library
 # must be readable by that user, so the virtualenv is built on Debian's python3 (not one under /root).
