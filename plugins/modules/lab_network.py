@@ -35,6 +35,8 @@ options:
     description:
       - The lab's state directory (SSH key, BGP password, generated router and node files), e.g. C(.lab).
       - The BGP password file C(bgp-password) is created there when missing; the intent reads the same file.
+      - So is the lab root CA (C(ca/root.pem), C(ca/root.key)) that signs the ACME CA's API certificate; the lab
+        intent hands C(ca/root.pem) to Caddy.
     type: path
     required: true
   state:
@@ -96,6 +98,23 @@ vantage_points:
   description: The vantage points, by name, with their city, client container and router container.
   returned: state=present
   type: dict
+services:
+  description:
+    - The lab's services. C(ca) is the ACME CA (pebble), started in the background (nothing waits for it).
+    - C(directory) is its ACME directory, C(roots) the URL of its issuing root (made anew at every pebble start),
+      C(lab_root) the lab root (on the controller) that signed its API certificate, C(dns_server) where it resolves
+      the names it validates (the intent's anycast DNS service).
+  returned: state=present
+  type: dict
+  sample:
+    ca:
+      hostname: ca.lab.test
+      address: 198.18.128.10
+      address6: "2001:db8:f400::10"
+      directory: https://ca.lab.test:14000/dir
+      roots: https://ca.lab.test:15000/roots/0
+      lab_root: /srv/anycast/.lab/ca/root.pem
+      dns_server: 203.0.113.53:53
 sessions:
   description: Every BGP session between lab routers and its state.
   returned: state=present and not check mode
@@ -159,9 +178,7 @@ def main():
             result = podman.down(keep_image=params["keep_image"], check_mode=module.check_mode)
             module.exit_json(**result)
         topo = topo_mod.load(params["topology"])
-        pops = addressing.lab_pops(params["intent"])
-        prefixes4, prefixes6 = addressing.intent_prefixes(params["intent"])
-        plan = addressing.plan(topo, pops, prefixes4, prefixes6, image=params["image"])
+        plan = addressing.plan_for_intent(topo, params["intent"], image=params["image"])
         result = podman.up(plan, params["state_dir"], image=params["image"], timeout=params["timeout"],
                            check_mode=module.check_mode)
         if not module.check_mode:
@@ -169,6 +186,9 @@ def main():
         result["instances"] = [{k: i[k] for k in ("name", "pop", "index", "address", "address6")}
                                | {"ansible_host": i["mgmt"]} for i in plan["instances"]]
         result["vantage_points"] = plan["vantage_points"]
+        result["services"] = plan["services"]
+        if "ca" in plan["services"]:
+            result["services"]["ca"]["lab_root"] = podman.ca_root_path(params["state_dir"])
         module.exit_json(**result)
     except topo_mod.TopologyError as exc:
         module.fail_json(msg=str(exc), errors=exc.errors)

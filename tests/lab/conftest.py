@@ -17,8 +17,7 @@ INTENT = yaml.safe_load((ROOT / "inventories/lab/group_vars/all/intent.yml").rea
 
 def make_plan(name="default", intent=INTENT):
     topo = topo_mod.load(str(ROOT / "lab" / "topologies" / ("%s.yml" % name)))
-    p4, p6 = addressing.intent_prefixes(intent)
-    return addressing.plan(topo, addressing.lab_pops(intent), p4, p6)
+    return addressing.plan_for_intent(topo, intent)
 
 
 def pytest_collection_modifyitems(items):

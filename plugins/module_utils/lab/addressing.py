@@ -24,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 
 from ansible_collections.anycast.network.plugins.module_utils.lab import topology as topo_mod
+from ansible_collections.anycast.network.plugins.module_utils.lab.ca import API_PORT, MANAGEMENT_PORT
 
 LAB_V4 = ipaddress.ip_network("198.18.0.0/15")
 LAB_V6 = ipaddress.ip_network("2001:db8:f000::/36")
@@ -83,6 +84,34 @@ def intent_prefixes(intent):
     return v4, v6
 
 
+def intent_dns_server(intent):
+    """The address:port of the intent's first anycast DNS service (IPv4 preferred), or None.
+
+    The lab's CA resolves the names it validates there, so its validation requests follow the lab's routes.
+    """
+    if isinstance(intent, dict) and "anycast_intent" in intent:
+        intent = intent["anycast_intent"]
+    for svc in ((intent or {}).get("services") or {}).values():
+        if not isinstance(svc, dict) or svc.get("kind") != "dns":
+            continue
+        addrs = []
+        for addr in svc.get("addresses") or []:
+            try:
+                addrs.append(ipaddress.ip_address(str(addr)))
+            except ValueError:
+                continue
+        if addrs:
+            addr = sorted(addrs, key=lambda a: a.version)[0]
+            return "%s:53" % addr if addr.version == 4 else "[%s]:53" % addr
+    return None
+
+
+def plan_for_intent(topo, intent, image="localhost/anycast-lab-node:current"):
+    """The lab plan of a (validated) topology for an intent: its lab PoPs, prefixes and DNS service."""
+    prefixes4, prefixes6 = intent_prefixes(intent)
+    return plan(topo, lab_pops(intent), prefixes4, prefixes6, image=image, ca_dns_server=intent_dns_server(intent))
+
+
 def instances(topo, pops):
     """Every lab PoP instance with its addresses, in a stable order.
 
@@ -135,8 +164,11 @@ def instances(topo, pops):
     return out
 
 
-def plan(topo, pops, prefixes4, prefixes6, image="localhost/anycast-lab-node:current"):
+def plan(topo, pops, prefixes4, prefixes6, image="localhost/anycast-lab-node:current", ca_dns_server=None):
     """Derive every network and node of the lab.
+
+    ca_dns_server ("address:port") is where the lab's CA resolves the names it validates (see intent_dns_server);
+    without it the CA uses its container's resolver.
 
     Returns {"networks": {name: {...}}, "nodes": {name: {...}}, "instances": [...], "vantage_points": {...}}.
     Node entries carry what podman needs (networks with addresses, capabilities, sysctls, systemd or not) and the
@@ -281,10 +313,16 @@ def plan(topo, pops, prefixes4, prefixes6, image="localhost/anycast-lab-node:cur
         node = add_node("ca", "ca", ca["region"])
         attach(node, "services", "eth0", host(SERVICES_V4, 10), host(SERVICES_V6, 10))
         node["routes"] = [("default", host(SERVICES_V4, 1)), ("default6", host(SERVICES_V6, 1))]
+        node["hostname"] = ca["hostname"]
+        node["dns_server"] = ca_dns_server
         services["ca"] = {"hostname": ca["hostname"], "address": host(SERVICES_V4, 10),
-                          "address6": host(SERVICES_V6, 10), "container": node["container"]}
+                          "address6": host(SERVICES_V6, 10), "container": node["container"],
+                          "dns_server": ca_dns_server,
+                          "directory": "https://%s:%d/dir" % (ca["hostname"], API_PORT),
+                          "roots": "https://%s:%d/roots/0" % (ca["hostname"], MANAGEMENT_PORT)}
+        # The instances (ACME clients) and the vantage points (which fetch pebble's issuing root) know its name.
         for n in nodes.values():
-            if n["kind"] == "instance":
+            if n["kind"] in ("instance", "client"):
                 n["hosts"][ca["hostname"]] = host(SERVICES_V4, 10)
 
     return {"name": topo["name"], "networks": networks, "nodes": nodes, "instances": inst,

@@ -18,6 +18,7 @@ import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.anycast.network.plugins.module_utils.lab import ca as ca_mod
 from ansible_collections.anycast.network.plugins.module_utils.lab import frr
 from ansible_collections.anycast.network.plugins.module_utils.lab.addressing import LABEL
 
@@ -103,14 +104,37 @@ def ensure_state(state_dir):
     return password, pubkey
 
 
-def node_files(node, password, pubkey):
+def node_files(node, password, pubkey, ca=None):
     files = {"net.sh": frr.net_script(node)}
     if node["kind"] in ("carrier", "edge", "eyeball"):
         files["frr.conf"] = frr.render(node, password)
         files["daemons"] = frr.DAEMONS
     if node["kind"] == "instance":
         files["authorized_keys"] = pubkey + "\n"
+    if node["kind"] == "ca" and ca:
+        files.update(ca_mod.node_files(ca, node.get("dns_server")))
     return files
+
+
+def file_mode(name):
+    """Mode of a generated node file: scripts run, secrets stay private."""
+    if name.endswith(".sh"):
+        return 0o755
+    if name == "frr.conf" or name.endswith("-key.pem"):
+        return 0o600
+    return 0o644
+
+
+def ca_root_path(state_dir):
+    return os.path.join(os.path.abspath(state_dir), "ca", "root.pem")
+
+
+def ensure_ca(plan, state_dir):
+    """The lab CA's certificates (generated once, see ca.ensure_ca), or None when the plan has no CA."""
+    svc = (plan.get("services") or {}).get("ca")
+    if not svc:
+        return None
+    return ca_mod.ensure_ca(state_dir, svc["hostname"], [svc.get("address"), svc.get("address6")])
 
 
 def run_args(node, image):
@@ -174,6 +198,7 @@ def up(plan, state_dir, image="%s:current" % IMAGE, timeout=120, check_mode=Fals
     result = {"changed": False, "created": [], "started": [], "removed": [], "networks_created": [],
               "networks_removed": [], "timings": timings}
     password, pubkey = ensure_state(state_dir)
+    ca = ensure_ca(plan, state_dir)
     nodes_dir = os.path.join(state_dir, "nodes")
 
     want_nets = {}
@@ -181,7 +206,7 @@ def up(plan, state_dir, image="%s:current" % IMAGE, timeout=120, check_mode=Fals
         want_nets[net["name"]] = dict(net, hash=_net_hash(net))
     want = {}
     for node in plan["nodes"].values():
-        files = node_files(node, password, pubkey)
+        files = node_files(node, password, pubkey, ca)
         args = run_args(node, image)
         want[node["container"]] = {"node": node, "files": files, "args": args,
                                    "hash": _spec_hash(args, files, image_id)}
@@ -228,7 +253,7 @@ def up(plan, state_dir, image="%s:current" % IMAGE, timeout=120, check_mode=Fals
         os.makedirs(ndir, exist_ok=True)
         for fname, content in spec["files"].items():
             path = os.path.join(ndir, fname)
-            mode = 0o755 if fname.endswith(".sh") else (0o600 if fname == "frr.conf" else 0o644)
+            mode = file_mode(fname)
             tmp = path + ".tmp"
             with open(tmp, "w", encoding="utf-8") as handle:
                 handle.write(content)

@@ -1,0 +1,155 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The lab's ACME CA: pebble in the `ca` container, with an API certificate signed by a lab root.
+
+Two certificates are involved (docs/tls.md):
+- the lab root (`<state_dir>/ca/root.pem`, generated once per lab and kept) signs pebble's API certificate for the
+  CA's hostname (`ca.lab.test`); the lab intent hands that root to Caddy (`tls.ca_root`) so it trusts the directory;
+- pebble's issuing root is pebble's own, made at every start and published on its management port
+  (`https://<hostname>:15000/roots/0`): that is what clients trust for the certificates it issues.
+
+Pebble resolves the names it validates through the intent's anycast DNS service (`-dnsserver`), so its HTTP-01
+requests take the lab's routes to the PoP nearest the CA, like a real CA's validation servers would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+
+API_PORT = 14000
+MANAGEMENT_PORT = 15000
+ROOT_DAYS = 3650
+API_DAYS = 825
+RENEW_BEFORE_DAYS = 30
+# pebble's knobs (its README): validate at once, never reject a good nonce, never reuse a valid authorisation (a new
+# order must be validated again: the lab tests watch where the validation lands).
+PEBBLE_ENV = {"PEBBLE_VA_NOSLEEP": "1", "PEBBLE_WFE_NONCEREJECT": "0", "PEBBLE_AUTHZREUSE": "0"}
+# Restarts of pebble should it exit: bounded, one a second at most.
+MAX_RESTARTS = 50
+
+
+class CAError(RuntimeError):
+    pass
+
+
+def _openssl(*args):
+    proc = subprocess.run(["openssl"] + list(args), capture_output=True, text=True, check=False, timeout=60)
+    if proc.returncode != 0:
+        raise CAError("openssl %s failed: %s" % (args[0], (proc.stderr or proc.stdout).strip()[-1000:]))
+    return proc.stdout
+
+
+def _write_private(path, content, mode=0o600):
+    fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content)
+    os.replace(path + ".tmp", path)
+
+
+def _valid_for(cert, days):
+    """True when the certificate file exists and is still valid `days` from now."""
+    if not os.path.exists(cert):
+        return False
+    proc = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-checkend", str(days * 86400)],
+                          capture_output=True, text=True, check=False, timeout=30)
+    return proc.returncode == 0
+
+
+def _sans(hostname, addresses):
+    return ["DNS:%s" % hostname] + ["IP:%s" % a for a in addresses if a]
+
+
+def ensure_ca(state_dir, hostname, addresses=()):
+    """Generate the lab root (once) and pebble's API certificate (again when its names change or it nears expiry).
+
+    Files under <state_dir>/ca/: root.key, root.pem, api.key, api.pem, api.names. Returns
+    {"root": <root PEM path>, "root_pem", "cert_pem", "key_pem", "changed"}.
+    """
+    ca_dir = os.path.join(state_dir, "ca")
+    os.makedirs(ca_dir, mode=0o700, exist_ok=True)
+    root_key, root_pem = os.path.join(ca_dir, "root.key"), os.path.join(ca_dir, "root.pem")
+    api_key, api_pem = os.path.join(ca_dir, "api.key"), os.path.join(ca_dir, "api.pem")
+    names_file = os.path.join(ca_dir, "api.names")
+    changed = False
+    if not (os.path.exists(root_key) and _valid_for(root_pem, RENEW_BEFORE_DAYS)):
+        _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                 "-days", str(ROOT_DAYS), "-keyout", root_key + ".new", "-out", root_pem + ".new",
+                 "-subj", "/O=anycast.network lab/CN=anycast.network lab root CA",
+                 "-addext", "basicConstraints=critical,CA:TRUE",
+                 "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        os.chmod(root_key + ".new", 0o600)
+        os.replace(root_key + ".new", root_key)
+        os.replace(root_pem + ".new", root_pem)
+        for stale in (api_pem, names_file):
+            if os.path.exists(stale):
+                os.remove(stale)
+        changed = True
+    sans = ",".join(_sans(hostname, addresses))
+    have_names = open(names_file, encoding="utf-8").read().strip() if os.path.exists(names_file) else ""
+    if have_names != sans or not os.path.exists(api_key) or not _valid_for(api_pem, RENEW_BEFORE_DAYS):
+        with tempfile.TemporaryDirectory(dir=ca_dir) as tmp:
+            csr, ext = os.path.join(tmp, "api.csr"), os.path.join(tmp, "ext.cnf")
+            with open(ext, "w", encoding="utf-8") as handle:
+                handle.write("subjectAltName=%s\nbasicConstraints=critical,CA:FALSE\n"
+                             "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n" % sans)
+            _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                     "-keyout", api_key + ".new", "-out", csr, "-subj", "/CN=%s" % hostname)
+            _openssl("x509", "-req", "-in", csr, "-CA", root_pem, "-CAkey", root_key, "-CAcreateserial",
+                     "-CAserial", os.path.join(ca_dir, "root.srl"), "-days", str(API_DAYS),
+                     "-out", api_pem + ".new", "-extfile", ext)
+        os.chmod(api_key + ".new", 0o600)
+        os.replace(api_key + ".new", api_key)
+        os.replace(api_pem + ".new", api_pem)
+        _write_private(names_file, sans + "\n", 0o644)
+        changed = True
+    with open(root_pem, encoding="utf-8") as r, open(api_pem, encoding="utf-8") as c, \
+            open(api_key, encoding="utf-8") as k:
+        return {"root": root_pem, "root_pem": r.read(), "cert_pem": c.read(), "key_pem": k.read(),
+                "changed": changed}
+
+
+def pebble_config():
+    """pebble's configuration file (JSON), read from /etc/anycast-lab in the CA container."""
+    return json.dumps({"pebble": {
+        "listenAddress": ":%d" % API_PORT,
+        "managementListenAddress": ":%d" % MANAGEMENT_PORT,
+        "certificate": "/etc/anycast-lab/pebble-cert.pem",
+        "privateKey": "/etc/anycast-lab/pebble-key.pem",
+        # HTTP-01 validations go to port 80 of the name, as a real CA's do; TLS-ALPN-01 to 443.
+        "httpPort": 80,
+        "tlsPort": 443,
+        "ocspResponderURL": "",
+        "externalAccountBindingRequired": False,
+    }}, indent=1, sort_keys=True) + "\n"
+
+
+def start_script(dns_server=None):
+    """The CA container's start.sh (run by the lab's init): pebble in the background, restarted should it exit.
+
+    Nothing waits for it: the lab is ready when its routers are; the first ACME client simply retries.
+    """
+    env = " ".join("%s=%s" % kv for kv in sorted(PEBBLE_ENV.items()))
+    args = "-config /etc/anycast-lab/pebble.json"
+    if dns_server:
+        args += " -dnsserver %s" % dns_server
+    return """#!/bin/sh
+# The lab's ACME CA: pebble, restarted (at most %(max)d times) should it exit. Log: /var/log/pebble.log.
+(
+  n=0
+  while [ "$n" -lt %(max)d ]; do
+    env %(env)s /usr/bin/pebble %(args)s >>/var/log/pebble.log 2>&1
+    echo "pebble exited ($?), restarting" >>/var/log/pebble.log
+    n=$((n + 1))
+    sleep 1
+  done
+) </dev/null >/dev/null 2>&1 &
+""" % {"max": MAX_RESTARTS, "env": env, "args": args}
+
+
+def node_files(ca, dns_server=None):
+    """Files of the CA node: its start script, pebble's configuration, API certificate and key."""
+    return {"start.sh": start_script(dns_server), "pebble.json": pebble_config(),
+            "pebble-cert.pem": ca["cert_pem"], "pebble-key.pem": ca["key_pem"]}
