@@ -1,13 +1,15 @@
 """The lab, brought up once per test session from the default topology and the lab inventory's intent."""
 
+import os
 import pathlib
 import shutil
 import subprocess
+import time
 
 import pytest
 import yaml
 
-from ansible_collections.anycast.network.plugins.module_utils.lab import addressing, podman
+from ansible_collections.anycast.network.plugins.module_utils.lab import addressing, ca, podman
 from ansible_collections.anycast.network.plugins.module_utils.lab import topology as topo_mod
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -24,6 +26,8 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/lab/" in str(item.fspath):
             item.add_marker(pytest.mark.lab)
+        if os.path.basename(str(item.fspath)).startswith("test_services_"):
+            item.add_marker(pytest.mark.usefixtures("services_lab"))
 
 
 @pytest.fixture(scope="session")
@@ -55,3 +59,46 @@ def lab_state_dir():
 def lab_plan():
     """make_plan(topology name) -> the plan of that lab topology for the lab inventory's intent."""
     return make_plan
+
+
+SERVICE_UNITS = ("bird", "caddy", "anycast-acme-relay", "nsd", "anycast-healthgate")
+
+
+def _unconverged(plan):
+    """Instances where a service the roles run is not active (the lab was rebuilt since the roles last ran)."""
+    bad = []
+    for inst in plan["instances"]:
+        proc = podman.exec_(plan["nodes"][inst["name"]]["container"], "systemctl", "is-active", *SERVICE_UNITS)
+        if proc.returncode != 0:
+            bad.append(inst["name"])
+    return bad
+
+
+@pytest.fixture(scope="session")
+def services_lab(default_lab):
+    """The default lab with the roles applied (playbooks/configure.yml when an instance lacks a service), every
+    instance holding a certificate from the lab's CA, and every vantage point served by its expected PoP."""
+    from test_services_helpers import EXPECTED_POP, WEB4, http_instance, need
+
+    plan = default_lab
+    if _unconverged(plan):
+        env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+                   PATH="%s:%s" % (ROOT / ".venv" / "bin", os.environ.get("PATH", "")))
+        proc = subprocess.run([str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(ROOT / "inventories" / "lab"),
+                               str(ROOT / "playbooks" / "configure.yml")], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=1200, check=False)
+        assert proc.returncode == 0, proc.stdout[-5000:]
+        assert not _unconverged(plan), "services still down after configure.yml"
+    certs = ca.converge_certificates(podman.exec_, plan, INTENT, timeout=180)
+    assert certs["ok"], certs
+    deadline = time.monotonic() + 60
+    pending = dict(EXPECTED_POP)
+    while pending and time.monotonic() < deadline:
+        for vp, pop in list(pending.items()):
+            who = http_instance(need("vantage", vp), WEB4)
+            if who and who.rsplit("-", 1)[0] == pop:
+                del pending[vp]
+        if pending:
+            time.sleep(1)
+    assert not pending, "vantage points not served by their PoP: %s" % pending
+    return plan

@@ -1,8 +1,9 @@
 """Helpers for the services' lab tests and the fail-over benchmark (no tests here).
 
-Lab containers are found by the label every lab object carries (`anycast.network.lab`) and their name:
-instances are `<pop>-<n>`, vantage points contain `vp` and the city code (override the patterns with
-ANYCAST_LAB_INSTANCE_FMT / ANYCAST_LAB_VANTAGE_FMT, e.g. "anycast-lab-{name}").
+Lab containers are found by the label every lab object carries (`anycast.network.lab`) and their name, as the lab
+names them (plugins/module_utils/lab/addressing.py): instances `anycast-lab-<pop>-<n>`, vantage points
+`anycast-lab-client-<vp>` (override the patterns with ANYCAST_LAB_INSTANCE_FMT / ANYCAST_LAB_VANTAGE_FMT, e.g.
+"anycast-lab-{name}").
 """
 
 import json
@@ -29,17 +30,13 @@ def containers():
     return [n for c in json.loads(out.stdout) for n in c.get("Names", [])]
 
 
+FORMATS = {"instance": "anycast-lab-{name}", "vantage": "anycast-lab-client-{name}", "ca": "anycast-lab-{name}"}
+
+
 def find(kind, name):
-    fmt = os.environ.get("ANYCAST_LAB_%s_FMT" % kind.upper())
-    names = containers()
-    if fmt:
-        wanted = fmt.format(name=name)
-        return wanted if wanted in names else None
-    if kind == "instance":
-        hits = [n for n in names if n == name or n.endswith("-" + name)]
-    else:
-        hits = [n for n in names if "vp" in n and name in n]
-    return hits[0] if len(hits) == 1 else None
+    fmt = os.environ.get("ANYCAST_LAB_%s_FMT" % kind.upper()) or FORMATS[kind]
+    wanted = fmt.format(name=name)
+    return wanted if wanted in containers() else None
 
 
 def need(kind, name):

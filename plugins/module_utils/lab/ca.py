@@ -153,3 +153,135 @@ def node_files(ca, dns_server=None):
     """Files of the CA node: its start script, pebble's configuration, API certificate and key."""
     return {"start.sh": start_script(dns_server), "pebble.json": pebble_config(),
             "pebble-cert.pem": ca["cert_pem"], "pebble-key.pem": ca["key_pem"]}
+
+
+# --- Certificates on the instances -------------------------------------------------------------------------------
+# Caddy keeps certificates per issuer under its storage; the directory is named after the ACME directory URL.
+CADDY_CERTS = "/var/lib/caddy/.local/share/caddy/certificates"
+ROOT_IN_CONTAINER = "/run/anycast-lab-pebble-root.pem"
+
+
+def lab_acme_services(intent, plan):
+    """The intent's web services whose ACME directory is the lab CA's: [(name, hostnames, directory)]."""
+    if isinstance(intent, dict) and "anycast_intent" in intent:
+        intent = intent["anycast_intent"]
+    svc = (plan.get("services") or {}).get("ca")
+    out = []
+    if not svc:
+        return out
+    for name, spec in ((intent or {}).get("services") or {}).items():
+        if not isinstance(spec, dict) or spec.get("kind") != "web":
+            continue
+        tls = spec.get("tls") or {}
+        if tls.get("mode", "acme") != "acme" or not spec.get("hostnames"):
+            continue
+        directory = str(tls.get("acme_directory", ""))
+        if "//%s:" % svc["hostname"] in directory or "//%s/" % svc["hostname"] in directory:
+            out.append((name, list(spec["hostnames"]), directory))
+    return out
+
+
+def storage_dir(directory):
+    """Caddy's (certmagic's) storage key of an ACME issuer: the directory URL's host, port and path."""
+    from urllib.parse import urlparse  # pylint: disable=import-outside-toplevel
+
+    url = urlparse(directory)
+    key = url.netloc + url.path
+    return "".join(c if c.isalnum() or c in ".-_" else "-" for c in key).strip("-")
+
+
+def issuing_root(exec_, plan, timeout=30):
+    """pebble's current issuing root (PEM), fetched inside the CA container; None while pebble is not answering."""
+    import time  # pylint: disable=import-outside-toplevel
+
+    container = plan["services"]["ca"]["container"]
+    deadline = time.monotonic() + timeout
+    while True:
+        proc = exec_(container, "curl", "-sk", "-m", "3", "https://127.0.0.1:%d/roots/0" % MANAGEMENT_PORT,
+                     timeout=10)
+        if proc.returncode == 0 and "BEGIN CERTIFICATE" in proc.stdout:
+            return proc.stdout
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(1)
+
+
+def check_certificate(exec_, container, address, hostname, root_pem):
+    """Does the instance serve a certificate for hostname, on its own address, that pebble's root verifies?
+
+    Returns "valid", "stale" (a certificate from another CA, e.g. a pebble that has since restarted) or "missing".
+    """
+    host = "[%s]" % address if ":" in address else address
+    script = ("cat > %(root)s && curl -s -o /dev/null -m 5 --cacert %(root)s --resolve %(name)s:443:%(host)s "
+              "https://%(name)s/; rc=$?; echo rc=$rc; if [ $rc = 60 ]; then echo | timeout 5 openssl s_client "
+              "-connect %(host)s:443 -servername %(name)s 2>/dev/null | openssl x509 -noout -issuer; fi"
+              % {"root": ROOT_IN_CONTAINER, "name": hostname, "host": host})
+    proc = exec_(container, "sh", "-c", script, timeout=20, input_text=root_pem)
+    out = proc.stdout
+    if "rc=0" in out:
+        return "valid"
+    if "rc=60" in out and "issuer=" in out:
+        return "stale"
+    return "missing"
+
+
+def converge_certificates(exec_, plan, intent, timeout=180, step=3.0):
+    """Make every lab instance hold a certificate from the lab CA for every lab-ACME web service, then report.
+
+    The lab's CA is started in the background and forgets everything when it restarts, so after the lab (re)starts
+    it an instance may wait in Caddy's retry back-off (1, 2, 5, 10 ... minutes) or hold a certificate of a CA that is
+    gone. This is the lab's doing, so the lab repairs it: a stale certificate is removed from Caddy's storage, and
+    Caddy is reloaded (a forced, graceful reload: it starts obtaining at once). Each instance is nudged at most
+    twice; then this waits, bounded by `timeout`, and returns {"ok": bool, "root": PEM, "instances": {...}}.
+    """
+    import time  # pylint: disable=import-outside-toplevel
+
+    services = lab_acme_services(intent, plan)
+    result = {"ok": True, "root": None, "instances": {}, "nudged": []}
+    if not services:
+        return result
+    deadline = time.monotonic() + timeout
+    root = issuing_root(exec_, plan, timeout=min(60, timeout))
+    if root is None:
+        result["ok"] = False
+        result["error"] = "the lab CA (pebble) does not answer"
+        return result
+    result["root"] = root
+    nudges = {}
+    last_nudge = {}
+    pending = {}
+    for inst in plan["instances"]:
+        node = plan["nodes"][inst["name"]]
+        for name, hostnames, directory in services:
+            for hostname in hostnames:
+                pending[(inst["name"], hostname)] = (node["container"], inst["address"] or inst["address6"],
+                                                     directory)
+    states = {}
+    first = True
+    while pending:
+        for key, (container, address, directory) in list(pending.items()):
+            state = check_certificate(exec_, container, address, key[1], root)
+            states[key] = state
+            if state == "valid":
+                del pending[key]
+                continue
+            iname = key[0]
+            since = time.monotonic() - last_nudge.get(iname, -1e9)
+            # Nudge at once when the certificate is stale or, when missing, after the first look (Caddy may be
+            # obtaining it right now) and again after a minute; never more than twice.
+            if nudges.get(iname, 0) < 2 and (state == "stale" or not first) and since > 60:
+                cmd = "systemctl reload caddy"
+                if state == "stale":
+                    cmd = "rm -rf %s/%s && %s" % (CADDY_CERTS, storage_dir(directory), cmd)
+                exec_(container, "sh", "-c", cmd, timeout=60)
+                nudges[iname] = nudges.get(iname, 0) + 1
+                last_nudge[iname] = time.monotonic()
+                result["nudged"].append({"instance": iname, "reason": state})
+        first = False
+        if not pending or time.monotonic() > deadline:
+            break
+        time.sleep(step)
+    for (iname, hostname), state in sorted(states.items()):
+        result["instances"].setdefault(iname, {})[hostname] = state
+    result["ok"] = not pending
+    return result

@@ -295,7 +295,9 @@ def write_plan(plan, state_dir):
     os.replace(path + ".tmp", path)
 
 
-def exec_(container, *cmd, timeout=30, check=False):
+def exec_(container, *cmd, timeout=30, check=False, input_text=None):
+    if input_text is not None:
+        return podman("exec", "-i", container, *cmd, check=check, timeout=timeout, input_text=input_text)
     return podman("exec", container, *cmd, check=check, timeout=timeout)
 
 

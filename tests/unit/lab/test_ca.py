@@ -164,3 +164,75 @@ def test_real_pebble_serves_its_directory_with_the_lab_certificate(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+class FakeLab:
+    """podman exec stand-in: the CA answers /roots/0; each instance's certificate state changes when Caddy is
+    reloaded (a missing one is obtained, a stale one only once it was removed from storage)."""
+
+    def __init__(self, states, obtain=True):
+        self.states = dict(states)
+        self.obtain = obtain
+        self.calls = []
+
+    def __call__(self, container, *cmd, timeout=30, check=False, input_text=None):
+        self.calls.append((container, cmd))
+        name = container.replace("anycast-lab-", "")
+        out, rc = "", 0
+        if name == "ca":
+            out = "-----BEGIN CERTIFICATE-----\nroot\n-----END CERTIFICATE-----\n"
+        elif "systemctl reload caddy" in cmd[-1]:
+            if self.states[name] == "missing" and self.obtain:
+                self.states[name] = "valid"
+            if self.states[name] == "stale" and "rm -rf %s/ca.lab.test-14000-dir" % ca.CADDY_CERTS in cmd[-1]:
+                self.states[name] = "valid"
+        else:
+            assert input_text and "BEGIN CERTIFICATE" in input_text
+            out = {"valid": "rc=0\n", "missing": "rc=35\n", "stale": "rc=60\nissuer=CN = Pebble Intermediate CA 1\n"}[
+                self.states[name]]
+        return subprocess.CompletedProcess(cmd, rc, out, "")
+
+
+def _default_plan():
+    return addressing.plan_for_intent(topo_mod.validate(DEFAULT), INTENT)
+
+
+def test_acme_services_of_the_lab_ca_and_their_storage():
+    plan = _default_plan()
+    assert ca.lab_acme_services(INTENT, plan) == [("web", ["www.anycast.test"], "https://ca.lab.test:14000/dir")]
+    other = json.loads(json.dumps(INTENT))
+    other["services"]["web"]["tls"]["acme_directory"] = "https://acme-v02.api.letsencrypt.org/directory"
+    assert ca.lab_acme_services(other, plan) == []
+    assert ca.storage_dir("https://ca.lab.test:14000/dir") == "ca.lab.test-14000-dir"
+
+
+def test_converge_nudges_missing_and_stale_certificates_once_and_leaves_valid_ones():
+    plan = _default_plan()
+    names = [i["name"] for i in plan["instances"]]
+    states = {n: "valid" for n in names}
+    states.update({"ams-1": "missing", "lhr-2": "stale"})
+    lab = FakeLab(states)
+    result = ca.converge_certificates(lab, plan, INTENT, timeout=30, step=0)
+    assert result["ok"], result
+    assert sorted((n["instance"], n["reason"]) for n in result["nudged"]) == [("ams-1", "missing"), ("lhr-2", "stale")]
+    assert all(v == {"www.anycast.test": "valid"} for v in result["instances"].values())
+    reloads = [c for c, cmd in lab.calls if "systemctl reload" in cmd[-1]]
+    assert sorted(reloads) == ["anycast-lab-ams-1", "anycast-lab-lhr-2"]
+    # All valid: nothing is touched.
+    quiet = FakeLab({n: "valid" for n in names})
+    assert ca.converge_certificates(quiet, plan, INTENT, timeout=5, step=0)["nudged"] == []
+    assert not [c for c, cmd in quiet.calls if "systemctl" in cmd[-1]]
+
+
+def test_converge_gives_up_within_its_time_and_says_where():
+    plan = _default_plan()
+    lab = FakeLab({i["name"]: "missing" for i in plan["instances"]}, obtain=False)
+    t0 = time.monotonic()
+    result = ca.converge_certificates(lab, plan, INTENT, timeout=1, step=0.2)
+    assert time.monotonic() - t0 < 10
+    assert not result["ok"] and result["instances"]["jfk-2"] == {"www.anycast.test": "missing"}
+    # Each instance is nudged once (again only a minute later), after a first look that gives Caddy its chance.
+    nudged = [n["instance"] for n in result["nudged"]]
+    assert sorted(nudged) == sorted(i["name"] for i in plan["instances"])
+    first_reload = next(i for i, (_c, cmd) in enumerate(lab.calls) if "systemctl reload" in cmd[-1])
+    assert first_reload > len(plan["instances"])
