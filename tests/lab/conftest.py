@@ -77,7 +77,8 @@ def _unconverged(plan):
 @pytest.fixture(scope="session")
 def services_lab(default_lab):
     """The default lab with the roles applied (playbooks/configure.yml when an instance lacks a service), every
-    instance holding a certificate from the lab's CA, and every vantage point served by its expected PoP."""
+    instance holding a certificate from the lab's CA; then up to a minute for every vantage point to be served by
+    its expected PoP (routes settle after the health gates rise)."""
     from test_services_helpers import EXPECTED_POP, WEB4, http_instance, need
 
     plan = default_lab
@@ -100,5 +101,5 @@ def services_lab(default_lab):
                 del pending[vp]
         if pending:
             time.sleep(1)
-    assert not pending, "vantage points not served by their PoP: %s" % pending
+    # Whatever still differs is for the tests themselves to report.
     return plan
