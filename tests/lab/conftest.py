@@ -85,9 +85,9 @@ def services_lab(default_lab):
     if _unconverged(plan):
         env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                    PATH="%s:%s" % (ROOT / ".venv" / "bin", os.environ.get("PATH", "")))
-        proc = subprocess.run([str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(ROOT / "inventories" / "lab"),
-                               str(ROOT / "playbooks" / "configure.yml")], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=1200, check=False)
+        cmd = [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(ROOT / "inventories" / "lab"),
+               str(ROOT / "playbooks" / "configure.yml")]
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200, check=False)
         assert proc.returncode == 0, proc.stdout[-5000:]
         assert not _unconverged(plan), "services still down after configure.yml"
     certs = ca.converge_certificates(podman.exec_, plan, INTENT, timeout=180)
