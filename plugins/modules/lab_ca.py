@@ -57,7 +57,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 instances:
-  description: Per instance, per hostname, C(valid), C(stale) (issued by another CA) or C(missing).
+  description: Per instance, per hostname, C(valid), C(stale) (issued by another CA), C(missing) or C(inactive) (no Caddy).
   returned: always
   type: dict
   sample: {"lhr-1": {"www.anycast.test": "valid"}}

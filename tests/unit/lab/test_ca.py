@@ -186,6 +186,8 @@ class FakeLab:
                 self.states[name] = "valid"
             if self.states[name] == "stale" and "rm -rf %s/ca.lab.test-14000-dir" % ca.CADDY_CERTS in cmd[-1]:
                 self.states[name] = "valid"
+        elif self.states[name] == "inactive":
+            out = "inactive\n"
         else:
             assert input_text and "BEGIN CERTIFICATE" in input_text
             out = {"valid": "rc=0\n", "missing": "rc=35\n", "stale": "rc=60\nissuer=CN = Pebble Intermediate CA 1\n"}[
@@ -236,3 +238,14 @@ def test_converge_gives_up_within_its_time_and_says_where():
     assert sorted(nudged) == sorted(i["name"] for i in plan["instances"])
     first_reload = next(i for i, (_c, cmd) in enumerate(lab.calls) if "systemctl reload" in cmd[-1])
     assert first_reload > len(plan["instances"])
+
+
+def test_instance_without_caddy_fails_at_once():
+    plan = _default_plan()
+    states = {i["name"]: "valid" for i in plan["instances"]}
+    states["lax-2"] = "inactive"
+    t0 = time.monotonic()
+    result = ca.converge_certificates(FakeLab(states), plan, INTENT, timeout=60, step=0.5)
+    assert time.monotonic() - t0 < 5
+    assert not result["ok"] and result["instances"]["lax-2"] == {"www.anycast.test": "inactive"}
+    assert not result["nudged"]
