@@ -17,7 +17,8 @@ description:
   - The lab starts pebble in the background and pebble forgets its keys and orders when it restarts. So the lab
     repairs what it caused; the roles' configuration is never touched. An instance waiting in Caddy's retry back-off
     (1, 2, 5, 10 minutes ...) is nudged with a graceful C(systemctl reload caddy) (Caddy then tries at once), and a
-    certificate of an earlier pebble is removed from Caddy's storage first. At most two nudges per instance.
+    certificate of an earlier pebble and the ACME account pebble forgot are removed from Caddy's storage first.
+    At most two nudges per instance.
   - Waits, bounded by O(timeout), until every instance holds a valid certificate; fails with the instances that do
     not.
   - Does nothing (and succeeds) when no web service uses the lab CA.

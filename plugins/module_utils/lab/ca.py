@@ -157,7 +157,9 @@ def node_files(ca, dns_server=None):
 
 # --- Certificates on the instances -------------------------------------------------------------------------------
 # Caddy keeps certificates per issuer under its storage; the directory is named after the ACME directory URL.
-CADDY_CERTS = "/var/lib/caddy/.local/share/caddy/certificates"
+CADDY_DATA = "/var/lib/caddy/.local/share/caddy"
+CADDY_CERTS = CADDY_DATA + "/certificates"
+CADDY_ACCOUNTS = CADDY_DATA + "/acme"
 ROOT_IN_CONTAINER = "/run/anycast-lab-pebble-root.pem"
 
 
@@ -233,8 +235,8 @@ def converge_certificates(exec_, plan, intent, timeout=180, step=3.0):
 
     The lab's CA is started in the background and forgets everything when it restarts, so after the lab (re)starts
     it an instance may wait in Caddy's retry back-off (1, 2, 5, 10 ... minutes) or hold a certificate of a CA that is
-    gone. This is the lab's doing, so the lab repairs it: a stale certificate is removed from Caddy's storage, and
-    Caddy is reloaded (a forced, graceful reload: it starts obtaining at once). Each instance is nudged at most
+    gone, and an ACME account that CA no longer knows. This is the lab's doing, so the lab repairs it: the lab CA's
+    account (and a stale certificate) is removed from Caddy's storage, and Caddy is reloaded (a forced, graceful reload: it starts obtaining at once). Each instance is nudged at most
     twice; then this waits, bounded by `timeout`, and returns {"ok": bool, "root": PEM, "instances": {...}}.
     """
     import time  # pylint: disable=import-outside-toplevel
@@ -273,9 +275,10 @@ def converge_certificates(exec_, plan, intent, timeout=180, step=3.0):
             # Nudge at once when the certificate is stale or, when missing, after the first look (Caddy may be
             # obtaining it right now) and again after a minute; never more than twice.
             if nudges.get(iname, 0) < 2 and (state == "stale" or not first) and since > 60:
-                cmd = "systemctl reload caddy"
-                if state == "stale":
-                    cmd = "rm -rf %s/%s && %s" % (CADDY_CERTS, storage_dir(directory), cmd)
+                # The account goes too: a restarted pebble knows none (Caddy would get accountDoesNotExist).
+                stored = [CADDY_ACCOUNTS] + ([CADDY_CERTS] if state == "stale" else [])
+                cmd = "rm -rf %s && systemctl reload caddy" % " ".join(
+                    "%s/%s" % (d, storage_dir(directory)) for d in stored)
                 exec_(container, "sh", "-c", cmd, timeout=60)
                 nudges[iname] = nudges.get(iname, 0) + 1
                 last_nudge[iname] = time.monotonic()

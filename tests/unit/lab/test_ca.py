@@ -182,9 +182,10 @@ class FakeLab:
         if name == "ca":
             out = "-----BEGIN CERTIFICATE-----\nroot\n-----END CERTIFICATE-----\n"
         elif "systemctl reload caddy" in cmd[-1]:
+            assert "%s/ca.lab.test-14000-dir" % ca.CADDY_ACCOUNTS in cmd[-1]
             if self.states[name] == "missing" and self.obtain:
                 self.states[name] = "valid"
-            if self.states[name] == "stale" and "rm -rf %s/ca.lab.test-14000-dir" % ca.CADDY_CERTS in cmd[-1]:
+            if self.states[name] == "stale" and "%s/ca.lab.test-14000-dir" % ca.CADDY_CERTS in cmd[-1]:
                 self.states[name] = "valid"
         elif self.states[name] == "inactive":
             out = "inactive\n"
