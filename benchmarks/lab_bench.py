@@ -54,8 +54,7 @@ def main():
     args = parser.parse_args()
     intent = yaml.safe_load((ROOT / "inventories/lab/group_vars/all/intent.yml").read_text())["anycast_intent"]
     topo = topo_mod.load(str(ROOT / "lab" / "topologies" / ("%s.yml" % args.topology)))
-    p4, p6 = addressing.intent_prefixes(intent)
-    plan = addressing.plan(topo, addressing.lab_pops(intent), p4, p6)
+    plan = addressing.plan_for_intent(topo, intent)
     results = []
     for _ in range(args.runs):
         podman.down(keep_image=True)

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$PWD/ansible.cfg"
+# Only the checkout is the collection: a copy installed elsewhere must never shadow it.
+export ANSIBLE_COLLECTIONS_PATH="$PWD/collections"
 parts=${ANYCAST_TEST_PARTS:-"lint unit integration molecule lab"}
 status=0
 run() { echo "== $*"; "$@" || status=1; }
