@@ -24,6 +24,8 @@ def lab_inventory(tmp_path, intent, hosts=("lhr-1", "lhr-2", "ams-1")):
         inv["all"]["children"]["anycast_instances"]["hosts"][name] = {
             "anycast_pop": pop, "anycast_instance_index": int(n), "anycast_provider": "lab",
             "anycast_address": "192.0.2.%d" % (11 + i), "anycast_address6": "2001:db8:1::%d" % (11 + i)}
+        # The contract's per-PoP groups.
+        inv["all"]["children"].setdefault("pop_" + pop.replace("-", "_"), {"hosts": {}})["hosts"][name] = {}
     path = tmp_path / "inventory.json"
     # A YAML inventory is JSON-compatible.
     path.write_text(json.dumps(inv))

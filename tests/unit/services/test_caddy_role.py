@@ -46,6 +46,8 @@ def adapt(path):
 
 def test_lab_caddyfile_is_valid_and_routes_as_designed(tmp_path):
     intent = copy.deepcopy(LAB_INTENT)
+    # The lab's CA root exists only once the lab made it; this test checks the rest of the file.
+    intent["services"]["web"]["tls"].pop("ca_root", None)
     out = render(tmp_path, intent)
     text = (out / "Caddyfile").read_text()
     assert 'X-Anycast-Instance "lhr-1"' in text and 'X-Anycast-Pop "lhr"' in text
