@@ -21,13 +21,6 @@ BIN = ROOT / ".venv" / "bin"
 pytestmark = pytest.mark.lab
 
 
-def _lab_running():
-    if shutil.which("podman") is None:
-        return False
-    run = subprocess.run(["podman", "ps", "--filter", "label=anycast.network.lab", "--format", "{{.Names}}"],
-                         capture_output=True, text=True, timeout=60)
-    return run.returncode == 0 and bool(run.stdout.strip())
-
 
 def _free_port():
     with socket.socket() as s:
@@ -37,8 +30,6 @@ def _free_port():
 
 @pytest.fixture(scope="module")
 def prometheus(tmp_path_factory):
-    if not _lab_running():
-        pytest.skip("the lab is not up (ansible-playbook playbooks/lab_up.yml)")
     binary = shutil.which("prometheus")
     if binary is None:
         pytest.skip("Prometheus is not installed (apt install prometheus)")

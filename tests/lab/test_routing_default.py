@@ -61,10 +61,8 @@ def wait(predicate, timeout, interval=1.0):
 
 
 @pytest.fixture(scope="module")
-def configured(default_lab):
-    proc = playbook(str(ROOT / "playbooks" / "configure.yml"))
-    assert proc.returncode == 0, proc.stdout[-8000:] + proc.stderr[-2000:]
-    return default_lab
+def configured(converged_lab):
+    return converged_lab
 
 
 @pytest.mark.parametrize("family", [4, 6])

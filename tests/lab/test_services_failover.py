@@ -22,20 +22,21 @@ def test_london_fails_over_within_3s_and_comes_back(service, address, kind):
     assert served_by_lhr(probe(vp, address)), "London must be served by lhr before the fault"
     import threading
     rows = []
-    t = threading.Thread(target=lambda: rows.extend(stream(vp, address, 20, kind=kind)))
+    # The client runs for 12 s; the fault comes 2 s in; the rows are read when the client is done.
+    t = threading.Thread(target=lambda: rows.extend(stream(vp, address, 12, kind=kind)))
     t.start()
     time.sleep(2)
     t_fault = time.time()
     for c in instances:
         sh(c, "systemctl kill --signal=SIGKILL %s; systemctl mask --runtime %s" % (service, service))
     try:
-        moved = wait(lambda: rows and first_time(rows, lambda w: w and not served_by_lhr(w), t_fault), 8)
-        assert moved, rows[-10:]
-        assert moved - t_fault <= 3.0 + 0.5, "served elsewhere after %.2f s" % (moved - t_fault)
+        t.join()
     finally:
         for c in instances:
             sh(c, "systemctl unmask --runtime %s; systemctl start %s" % (service, service))
-        t.join()
+    moved = first_time(rows, lambda w: w and not served_by_lhr(w), t_fault)
+    assert moved, rows[-10:]
+    assert moved - t_fault <= 3.0 + 0.5, "served elsewhere after %.2f s" % (moved - t_fault)
     t_back = time.time()
     # Back to London only after the gate's rise (>= 10 s healthy), within 30 s.
     assert wait(lambda: served_by_lhr(probe(vp, address)), 40, step=0.5)
@@ -43,22 +44,24 @@ def test_london_fails_over_within_3s_and_comes_back(service, address, kind):
 
 
 def test_clean_gate_stop_loses_no_request():
+    """The gate stopped cleanly on one London instance: it drains, then withdraws; London keeps being served (by
+    the other instance) and no request goes unanswered."""
     vp = need("vantage", "lhr")
     c = need("instance", "lhr-1")
-    c2 = need("instance", "lhr-2")
     import threading
     rows = []
-    t = threading.Thread(target=lambda: rows.extend(stream(vp, WEB4, 25)))
+    t = threading.Thread(target=lambda: rows.extend(stream(vp, WEB4, 16)))
     t.start()
     time.sleep(2)
+    t_stop = time.time()
     try:
-        for inst in (c, c2):
-            sh(inst, "systemctl stop anycast-healthgate", timeout=60)
+        sh(c, "systemctl stop anycast-healthgate", timeout=60)
         t.join()
     finally:
-        for inst in (c, c2):
-            sh(inst, "systemctl start anycast-healthgate")
+        sh(c, "systemctl start anycast-healthgate")
     failed = [r for r in rows if r[1] is None]
     assert rows and not failed, "%d of %d requests failed" % (len(failed), len(rows))
-    assert not served_by_lhr(rows[-1][1]), "London should be served elsewhere once lhr withdrew"
-    assert wait(lambda: served_by_lhr(http_instance(vp, WEB4)), 60, step=1)
+    # Once lhr-1 has withdrawn (drain wait + withdraw), only lhr-2 answers London.
+    late = [who for when, who in rows if when > t_stop + 8]
+    assert late and set(late) == {"lhr-2"}, sorted(set(late))
+    assert wait(lambda: "lhr-1" in {http_instance(vp, WEB4) for _ in range(12)}, 60, step=1)

@@ -77,10 +77,14 @@ def stream(vantage, address, seconds, rate=25, kind="http"):
     """Send requests without pause for `seconds` at `rate`/s from a vantage point; return [(t, instance|None)]."""
     if kind == "http":
         host = "[%s]" % address if ":" in address else address
-        one = ("curl -s -o /dev/null -D - -m 1 --resolve %s:80:%s http://%s/ | "
+        # A client like a browser: an idempotent GET whose connection is reset is sent again at once. When a route
+        # changes (a drain, a withdrawal, an ECMP set shrinking), a TCP connection that is in flight on the old
+        # path is reset by the new one; nothing at layer 3 can carry it over. What must never happen is a request
+        # that gets no answer at all (a black hole), which is what "lost" counts.
+        one = ("curl -s -o /dev/null -D - -m 1 --retry 2 --retry-all-errors --retry-delay 0 --resolve %s:80:%s http://%s/ | "
                "sed -n 's/^[Xx]-[Aa]nycast-[Ii]nstance: *//p' | tr -d '\\r'" % (HOST, host, HOST))
     else:
-        one = "kdig +short +time=1 +retry=0 @%s CH TXT id.server | tr -d '\"'" % address
+        one = "kdig +short +time=1 +retry=1 @%s CH TXT id.server | tr -d '\"'" % address
     n = int(seconds * rate)
     script = ("i=0; while [ $i -lt %d ]; do s=$(date +%%s.%%N); r=$(%s); echo \"$s ${r:-FAIL}\"; "
               "i=$((i+1)); sleep %s; done" % (n, one, 1.0 / rate))
