@@ -117,8 +117,9 @@ def test_leak_from_an_edge_is_stopped_at_the_instance(configured):
     edge = container(configured, "edge-lhr")
     asn = json.loads(podman.exec_(edge, "vtysh", "-c", "show bgp ipv4 unicast summary json").stdout)["as"]
     statics = "\n".join("ip route 100.64.%d.%d/32 Null0" % (i // 250, i % 250) for i in range(1000))
-    leak = "configure terminal\n%s\nroute-map TO-INSTANCE permit 5\nexit\nrouter bgp %s\n" \
-           "address-family ipv4 unicast\nredistribute static\nend\n" % (statics, asn)
+    # vtysh -f reads the file in configuration mode, like frr.conf.
+    leak = "%s\nroute-map TO-INSTANCE permit 5\nexit\nrouter bgp %s\n" \
+           "address-family ipv4 unicast\nredistribute static\nexit-address-family\nexit\n" % (statics, asn)
     sh(edge, "cat > /tmp/leak.vtysh <<'EOF'\n%s\nEOF\nvtysh -f /tmp/leak.vtysh" % leak, timeout=120)
     try:
         def hit():
@@ -135,8 +136,8 @@ def test_leak_from_an_edge_is_stopped_at_the_instance(configured):
             out = podman.exec_(vp["router"], "vtysh", "-c", "show ip bgp 100.64.0.1/32").stdout
             assert "Network not in table" in out or "not in table" in out.lower() or not out.strip(), out
     finally:
-        undo = "configure terminal\nno route-map TO-INSTANCE permit 5\nrouter bgp %s\naddress-family ipv4 unicast\n" \
-               "no redistribute static\nexit\nexit\n%s\nend\n" % (asn, statics.replace("ip route", "no ip route"))
+        undo = "no route-map TO-INSTANCE permit 5\nrouter bgp %s\naddress-family ipv4 unicast\n" \
+               "no redistribute static\nexit-address-family\nexit\n%s\n" % (asn, statics.replace("ip route", "no ip route"))
         sh(edge, "cat > /tmp/unleak.vtysh <<'EOF'\n%s\nEOF\nvtysh -f /tmp/unleak.vtysh" % undo, timeout=120,
            check=False)
         podman.exec_(container(configured, "lhr-1"), "birdc", "restart", "up0_v4")
