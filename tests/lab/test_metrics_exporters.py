@@ -34,17 +34,21 @@ def prometheus(tmp_path_factory):
     if binary is None:
         pytest.skip("Prometheus is not installed (apt install prometheus)")
     work = tmp_path_factory.mktemp("metrics")
+    # Metrics switched on the way an operator does: in the intent (the base role then opens the exporters' ports).
+    intent = yaml.safe_load((ROOT / "inventories/lab/group_vars/all/intent.yml").read_text())
+    intent["anycast_intent"]["metrics"] = {"enabled": True}
+    (work / "intent.yml").write_text(yaml.safe_dump(intent))
     play = work / "metrics.yml"
     play.write_text(yaml.safe_dump([{
         "name": "Metrics on every instance", "hosts": "anycast_instances", "gather_facts": False,
-        "vars": {"metrics_enabled": True},
-        "roles": [{"role": "anycast.network.metrics"}],
+        "roles": [{"role": "anycast.network.base"}, {"role": "anycast.network.metrics"}],
         "post_tasks": [{"name": "Read the targets", "ansible.builtin.slurp": {"src": "/etc/anycast/metrics-targets.json"},
                         "register": "targets"},
                        {"name": "Keep them", "delegate_to": "localhost", "ansible.builtin.copy": {
                            "content": "{{ targets.content | b64decode }}",
                            "dest": str(work) + "/targets-{{ inventory_hostname }}.json", "mode": "0644"}}]}]))
-    run = subprocess.run([str(BIN / "ansible-playbook"), str(play)], capture_output=True, text=True, cwd=ROOT,
+    run = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(ROOT / "inventories/lab"),
+                          "-e", "@%s" % (work / "intent.yml"), str(play)], capture_output=True, text=True, cwd=ROOT,
                          timeout=600, env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg")))
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     # The management-address targets (node, bird); loopback ones are read on the instance.

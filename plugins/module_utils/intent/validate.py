@@ -22,7 +22,7 @@ Problem = namedtuple("Problem", "path message")
 
 TOP_KEYS = ("network", "asn", "prefixes", "services", "pops", "defaults", "geodns", "registry",
             "allow_documentation_resources", "metrics")
-METRICS_KEYS = ("enabled", "node_exporter_port", "bird_exporter_port")
+METRICS_KEYS = ("enabled", "node_exporter_port", "bird_exporter_port", "scrape_from")
 SERVICE_KEYS = {
     "web": ("kind", "addresses", "hostnames", "health_path", "proxy_to", "root", "tls", "prefixes"),
     "dns": ("kind", "addresses", "zones", "prefixes"),
@@ -156,6 +156,13 @@ class Validator:
                      for key in ("node_exporter_port", "bird_exporter_port")]
             if ports[0] is not None and ports[0] == ports[1]:
                 self.err("metrics.bird_exporter_port", "is the same port as node_exporter_port")
+            scrape = intent["metrics"].get("scrape_from", [])
+            for i, raw in enumerate(self.listing(scrape, "metrics.scrape_from", "prefix", allow_empty=True)):
+                try:
+                    ipaddress.ip_network(str(raw), strict=True)
+                except ValueError:
+                    self.err("metrics.scrape_from[%d]" % i, "'%s' is not a prefix (the addresses allowed to scrape "
+                             "the exporters, e.g. 192.0.2.10/32)" % (raw,))
         return self.problems
 
     def check_network(self, name):
