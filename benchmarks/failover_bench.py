@@ -3,8 +3,8 @@
 20 requests/s is served by another PoP, and how many of its requests failed.
 
 Faults: Caddy killed, NSD killed, BIRD killed, instance stopped, its link cut. Every fault is undone afterwards and
-the benchmark waits until London is served by lhr again before the next one. Needs the lab (make lab-up) with the
-services configured. Prints a table and, beside it, the detection times of the alternatives at their defaults.
+the benchmark waits until London is served by lhr again before the next one. Needs the lab converged
+(./scripts/lab.sh). Prints a table and, beside it, the detection times of the alternatives at their defaults.
 
   .venv/bin/python benchmarks/failover_bench.py [--seconds 15] [--rate 25] [--faults caddy,nsd,bird,stop,link]
 """
@@ -15,7 +15,11 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/lab"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests/lab"))
+sys.path.insert(0, str(ROOT / "collections"))
+
+import yaml  # noqa: E402
 
 from test_services_helpers import (DNS4, WEB4, dns_instance, find, first_time, http_instance, sh,  # noqa: E402
                                    stream, wait)
@@ -84,7 +88,7 @@ def main():
     vp = find("vantage", "lhr")
     containers = [find("instance", i) for i in LHR]
     if not vp or not all(containers):
-        print("the lab is not running (make lab-up)", file=sys.stderr)
+        print("the lab is not running (./scripts/lab.sh)", file=sys.stderr)
         return 2
     print("%-8s %12s %8s %10s  %s" % ("fault", "served else", "failed", "req/s", "note"))
     for name in args.faults.split(","):
@@ -92,6 +96,10 @@ def main():
         print("%-8s %12s %8s %10s  %s" % (fault, "%.2f s" % moved if moved is not None else "never",
                                            failed if failed is not None else "-",
                                            "%.1f" % rate if rate else "-", note))
+    hold = yaml.safe_load((ROOT / "roles/bird/defaults/main.yml").read_text()).get("bird_hold_time")
+    print("\n'failed' counts requests with no answer after two immediate retries (a connection reset by a route change"
+          "\nis retried, as browsers do). 'stop' and 'link' leave nothing on the instance to withdraw: the provider edge"
+          "\nnotices when the BGP hold time (%s s here) runs out, unless the run is longer than that." % hold)
     print("\nFor comparison, detection at the defaults (before birdc configure and BGP propagation):")
     for tool, figure, source in ALTERNATIVES:
         print("  %-70s %-16s %s" % (tool, figure, source))
