@@ -32,7 +32,8 @@ def test_lab_checks_and_gates(tmp_path):
     out.mkdir()
     run_playbook(tmp_path, inv, RENDER.format(role=ROOT / "roles/healthgate", out=out))
     cfg = json.loads((out / "healthgate.json").read_text())
-    assert (cfg["interval"], cfg["fall"], cfg["rise"]) == (1.0, 2, 10)
+    # 11 rounds 1 s apart: the first success starts the count, so rise spans 10 s of health.
+    assert (cfg["interval"], cfg["fall"], cfg["rise"]) == (1.0, 2, 11)
     assert cfg["prefixes"] == ["203.0.113.0/24", "2001:db8:ac00::/48"]
     names = {c["name"]: c for c in cfg["checks"]}
     assert names["web:web:203.0.113.10"]["host"] == "www.anycast.test"
