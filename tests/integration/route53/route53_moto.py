@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import socket
 import sys
@@ -87,17 +85,8 @@ def zone_records(client, zone_id):
 
 def run_module(args, check_mode=False, diff=False):
     """Run anycast.network.route53_geo in-process; returns (failed, result)."""
-    from ansible.module_utils.testing import patch_module_args
     from ansible_collections.anycast.network.plugins.modules import route53_geo
+    from module_runner import run_module as run_in_process
 
-    args = dict(args)
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    if diff:
-        args["_ansible_diff"] = True
-    out = io.StringIO()
-    with patch_module_args(args), contextlib.redirect_stdout(out):
-        with pytest.raises(SystemExit) as exc:
-            route53_geo.main()
-    result = json.loads(out.getvalue())
-    return exc.value.code != 0, result
+    result = run_in_process(route53_geo, args, check_mode=check_mode, diff=diff)
+    return bool(result.get("failed")), result
