@@ -113,6 +113,17 @@ def validate(topology):
         err("carriers: a mapping of carrier name to {asn, regions} is required")
         raw_carriers = {}
     asns = {}
+
+    def claim_asn(path, asn):
+        """Every lab AS number is valid, and used once."""
+        if not _asn_ok(asn):
+            err("%s.asn: a 16-bit AS number other than 0, 23456, 65535, 20473 and 64515 expected, got %r"
+                % (path, asn))
+        elif asn in asns:
+            err("%s.asn: AS%d is already used by %s" % (path, asn, asns[asn]))
+        else:
+            asns[asn] = path
+
     for cname, cdef in raw_carriers.items():
         path = "carriers.%s" % cname
         if not isinstance(cname, str) or not NAME_RE.match(cname):
@@ -122,13 +133,7 @@ def validate(topology):
             err("%s: a mapping {asn, regions} expected" % path)
             continue
         asn = cdef.get("asn")
-        if not _asn_ok(asn):
-            err("%s.asn: a 16-bit AS number other than 0, 23456, 65535, 20473 and 64515 expected, got %r"
-                % (path, asn))
-        elif asn in asns:
-            err("%s.asn: AS%d is already used by %s" % (path, asn, asns[asn]))
-        else:
-            asns[asn] = path
+        claim_asn(path, asn)
         cregions = cdef.get("regions")
         if not isinstance(cregions, list) or not cregions:
             err("%s.regions: a list of regions where the carrier has a router expected" % path)
@@ -258,13 +263,7 @@ def validate(topology):
             err("%s: a mapping expected" % path)
             continue
         asn = edef.get("asn")
-        if not _asn_ok(asn):
-            err("%s.asn: a 16-bit AS number other than 0, 23456, 65535, 20473 and 64515 expected, got %r"
-                % (path, asn))
-        elif asn in asns:
-            err("%s.asn: AS%d is already used by %s" % (path, asn, asns[asn]))
-        else:
-            asns[asn] = path
+        claim_asn(path, asn)
         region = edef.get("region")
         if region not in regions:
             err("%s.region: unknown region %r" % (path, region))
