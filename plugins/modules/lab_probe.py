@@ -88,7 +88,7 @@ edge_sessions:
   type: list
   elements: dict
 table:
-  description: The vantage table (city, family, PoP, instance, ms, AS path) as text.
+  description: The vantage table (city, family, PoP, instance answering HTTP, instance answering DNS, ms, AS path) as text.
   returned: always
   type: str
 """

@@ -190,12 +190,15 @@ def probe_all(plan, intent, count=5, vantage_points=None):
 
 
 def table(probes):
-    """The vantage table as text: city, family, PoP, instance, ms, AS path."""
-    rows = [("city", "family", "PoP", "instance", "ms", "AS path")]
+    """The vantage table as text: city, family, PoP, the instance answering HTTP and the one answering DNS, ms,
+    AS path."""
+    rows = [("city", "family", "PoP", "HTTP", "DNS", "ms", "AS path")]
     for vp in probes:
         for res in vp["results"]:
+            dns = res.get("dns") or {}
             rows.append((res["city"], res["family"], res["pop"] or "-",
-                         res["instance"] or res["status"], "%.1f" % res["rtt_ms"] if res["rtt_ms"] is not None else "-",
+                         res["instance"] or res["status"], dns.get("instance") or dns.get("status") or "-",
+                         "%.1f" % res["rtt_ms"] if res["rtt_ms"] is not None else "-",
                          res["as_path"] if res["as_path"] is not None else "(no route)"))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
