@@ -74,8 +74,6 @@ issuing_root:
   type: str
 """
 
-import json
-import os
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -92,12 +90,10 @@ def main():
         },
         supports_check_mode=True,
     )
-    path = os.path.join(module.params["state_dir"], "lab.json")
     try:
-        with open(path, encoding="utf-8") as handle:
-            plan = json.load(handle)
-    except (OSError, ValueError) as exc:
-        module.fail_json(msg="no lab plan at %s (bring the lab up first): %s" % (path, exc))
+        plan = podman.read_plan(module.params["state_dir"])
+    except podman.LabError as exc:
+        module.fail_json(msg=str(exc))
 
     def exec_(container, *cmd, **kwargs):
         if module.check_mode and cmd[:2] == ("sh", "-c") and "systemctl reload" in cmd[2]:

@@ -93,8 +93,6 @@ table:
   type: str
 """
 
-import json
-import os
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -112,12 +110,10 @@ def main():
         },
         supports_check_mode=True,
     )
-    path = os.path.join(module.params["state_dir"], "lab.json")
     try:
-        with open(path, encoding="utf-8") as handle:
-            plan = json.load(handle)
-    except (OSError, ValueError) as exc:
-        module.fail_json(msg="no lab plan at %s (bring the lab up first): %s" % (path, exc))
+        plan = podman.read_plan(module.params["state_dir"])
+    except podman.LabError as exc:
+        module.fail_json(msg=str(exc))
     unknown = [v for v in module.params["vantage_points"] if v not in plan["vantage_points"]]
     if unknown:
         module.fail_json(msg="unknown vantage points: %s (the lab has: %s)"

@@ -295,6 +295,16 @@ def write_plan(plan, state_dir):
     os.replace(path + ".tmp", path)
 
 
+def read_plan(state_dir):
+    """The plan write_plan left in <state_dir>/lab.json; LabError when the lab was never brought up."""
+    path = os.path.join(state_dir, "lab.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise LabError("no lab plan at %s (bring the lab up first): %s" % (path, exc))
+
+
 def exec_(container, *cmd, timeout=30, check=False, input_text=None):
     if input_text is not None:
         return podman("exec", "-i", container, *cmd, check=check, timeout=timeout, input_text=input_text)
