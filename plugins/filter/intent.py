@@ -36,9 +36,13 @@ def anycast_service_addresses(intent, family=None):
     return derive.service_addresses(_plain(intent), family)
 
 
-def pop_batches(groups):
-    """Sizes of the non-empty pop_* groups, in inventory order: a `serial:` list that takes one PoP at a time."""
-    sizes = [len(hosts) for name, hosts in groups.items() if str(name).startswith("pop_") and len(hosts)]
+def pop_batches(groups, hosts=None):
+    """Sizes of the non-empty pop_* groups, in inventory order: a `serial:` list that takes one PoP at a time.
+    With hosts, only those hosts count (the instances a play actually runs on)."""
+    only = None if hosts is None else set(hosts)
+    sizes = [len([h for h in members if only is None or h in only])
+             for name, members in groups.items() if str(name).startswith("pop_")]
+    sizes = [size for size in sizes if size]
     return sizes or [1]
 
 

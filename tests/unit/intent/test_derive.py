@@ -61,6 +61,13 @@ def test_pop_batches_one_pop_per_batch():
     assert pop_batches({}) == [1]
 
 
+def test_pop_batches_only_the_given_hosts():
+    groups = {"all": ["a1", "a2", "b1"], "pop_a": ["a1", "a2"], "pop_b": ["b1"], "pop_c": ["c1"]}
+    assert pop_batches(groups, ["a2", "c1"]) == [1, 1]
+    assert pop_batches(groups, ["b1"]) == [1]
+    assert pop_batches(groups, []) == [1]
+
+
 def test_instance_names():
     names = derive.instance_names(BASE)
     assert names == {"ams": ["ams-1", "ams-2"], "lhr": ["corpus-lhr-1", "corpus-lhr-2"], "fra": ["fra-1"]}

@@ -1,0 +1,26 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Compute, on the controller, the digest of everything an instance's configuration comes from, then let the module
+of the same name compare it with the instance's record or record it (see plugins/modules/converged.py)."""
+
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.anycast.network.plugins.module_utils import converge_digest
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(("state", "digest", "state_file", "files", "units", "probes", "force"))
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        args = dict(self._task.args)
+        if not args.get("digest"):
+            templar = self._templar.copy_with_new_env(available_variables=task_vars)
+            args["digest"] = converge_digest.digest(task_vars, templar.template)
+        result.update(self._execute_module(module_name="anycast.network.converged", module_args=args,
+                                           task_vars=task_vars))
+        return result

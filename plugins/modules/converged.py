@@ -1,0 +1,249 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: converged
+short_description: Tell whether an instance still is what its last converge left, or record what it left
+version_added: "1.0.0"
+description:
+  - The fast path of C(site.yml). After a PoP is configured and verified, O(state=record) stores on the instance the
+    digest of everything the configuration came from (computed on the controller by the action plugin of the same
+    name) and what the roles left there (files with their SHA-256, units, and probe commands that report drift).
+  - O(state=check) compares the instance with that record in one run; the instance is converged only when the digest
+    is the same, every recorded file has the recorded content, every recorded unit is active and enabled, and every
+    recorded probe reports no change. Any difference is a reason, and the instance is configured again.
+  - The digest covers the collection's roles and plugins, the host's variables that the roles read (C(anycast_*) and
+    the role prefixes), the C(anycast_*) variables of every instance, the inventory's groups, and the content of
+    every controller file named by an absolute path in those variables (a CA root, for example).
+  - Roles must read the world outside the instance through variables only; then the digest is complete.
+author:
+  - anycast.network contributors
+options:
+  state:
+    description: C(check) compares; C(record) stores.
+    type: str
+    choices: [check, record]
+    default: check
+  digest:
+    description:
+      - The digest to record or to compare with. Given by the action plugin; with O(state=record), pass the digest
+        returned by the check at the start of the run, so both describe the same inputs.
+    type: str
+  state_file:
+    description: Where the record is kept on the instance.
+    type: path
+    default: /var/lib/anycast/converged.json
+  files:
+    description: With O(state=record), the files the roles manage.
+    type: list
+    elements: path
+    default: []
+  units:
+    description: With O(state=record), the systemd units that must be active and enabled.
+    type: list
+    elements: str
+    default: []
+  probes:
+    description:
+      - With O(state=record), commands (argument lists) that report drift the files cannot show. A probe passes when
+        it exits 0 and, if it prints a JSON object with C(changed), that is false.
+    type: list
+    elements: list
+    default: []
+  force:
+    description: With O(state=check), report the instance as not converged whatever the record says.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    description: O(state=check) reads only; O(state=record) records nothing in check mode.
+  diff_mode:
+    support: none
+  action:
+    support: full
+    description: The action plugin computes the digest on the controller.
+"""
+
+EXAMPLES = r"""
+- name: Compare each instance with its last converge
+  anycast.network.converged:
+    state: check
+  register: anycast_converged_check
+
+- name: Record what this converge left
+  anycast.network.converged:
+    state: record
+    digest: "{{ anycast_converged_check.digest }}"
+    files: [/etc/bird/bird.conf]
+    units: [bird]
+    probes:
+      - [/usr/local/sbin/anycast-announce, --dry-run, render]
+"""
+
+RETURN = r"""
+converged:
+  description: With O(state=check), whether the instance still is what its last converge left.
+  returned: always
+  type: bool
+reasons:
+  description: Why the instance is not converged, one sentence each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["/etc/caddy/Caddyfile changed on the instance", "unit bird is inactive"]
+digest:
+  description: The digest compared or recorded.
+  returned: always
+  type: str
+"""
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+VERSION = 1
+_ENABLED = ("enabled", "enabled-runtime", "static", "alias", "indirect", "generated")
+
+
+def file_sha256(path):
+    """SHA-256 of a file's content, or None when it is not a regular file."""
+    if not os.path.isfile(path):
+        return None
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def unit_states(units):
+    """{unit: (ActiveState, UnitFileState)} from one systemctl call."""
+    if not units:
+        return {}
+    proc = subprocess.run(["systemctl", "show", "--property=Id,ActiveState,UnitFileState", "--"] + list(units),
+                          capture_output=True, text=True, check=False)
+    states = {}
+    for unit, block in zip(units, proc.stdout.strip().split("\n\n")):
+        props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+        states[unit] = (props.get("ActiveState", "unknown"), props.get("UnitFileState", "unknown"))
+    return states
+
+
+def probe_drift(argv):
+    """None when the probe reports no drift, else a sentence."""
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return "probe %s could not run: %s" % (" ".join(argv), exc)
+    if proc.returncode != 0:
+        return "probe %s exited %d: %s" % (" ".join(argv), proc.returncode, (proc.stderr or proc.stdout).strip()[-300:])
+    try:
+        out = json.loads(proc.stdout or "null")
+    except ValueError:
+        return None
+    if isinstance(out, dict) and out.get("changed"):
+        return "probe %s reports a change to make" % " ".join(argv)
+    return None
+
+
+def compare(record, digest, force=False):
+    """The reasons the instance is not what the record says (empty when it is)."""
+    if force:
+        return ["a full converge was asked for"]
+    if not record:
+        return ["no record of an earlier converge"]
+    if record.get("version") != VERSION:
+        return ["the record was written by another version"]
+    if record.get("digest") != digest:
+        return ["the intent, the variables or the collection changed since the last converge"]
+    reasons = []
+    for path, sha in sorted((record.get("files") or {}).items()):
+        now = file_sha256(path)
+        if now != sha:
+            reasons.append("%s %s on the instance" % (path, "is missing" if now is None else "changed"))
+    units = list(record.get("units") or [])
+    for unit, (active, enabled) in sorted(unit_states(units).items()):
+        if active != "active":
+            reasons.append("unit %s is %s" % (unit, active))
+        if enabled not in _ENABLED:
+            reasons.append("unit %s is %s" % (unit, enabled))
+    for argv in record.get("probes") or []:
+        problem = probe_drift([str(a) for a in argv])
+        if problem:
+            reasons.append(problem)
+    return reasons
+
+
+def read_record(path):
+    try:
+        with open(path) as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def build_record(digest, files, units, probes):
+    return {
+        "version": VERSION,
+        "digest": digest,
+        "files": {path: file_sha256(path) for path in sorted(set(files))},
+        "units": sorted(set(units)),
+        "probes": [list(map(str, argv)) for argv in probes],
+    }
+
+
+def write_record(path, record):
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, mode=0o755, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".converged.")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(record, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "state": {"type": "str", "choices": ["check", "record"], "default": "check"},
+            "digest": {"type": "str"},
+            "state_file": {"type": "path", "default": "/var/lib/anycast/converged.json"},
+            "files": {"type": "list", "elements": "path", "default": []},
+            "units": {"type": "list", "elements": "str", "default": []},
+            "probes": {"type": "list", "elements": "list", "default": []},
+            "force": {"type": "bool", "default": False},
+        },
+        required_if=[("state", "record", ["digest"])],
+        supports_check_mode=True,
+    )
+    params = module.params
+    digest = params["digest"] or ""
+    previous = read_record(params["state_file"])
+    if params["state"] == "check":
+        reasons = compare(previous, digest, params["force"])
+        module.exit_json(changed=False, converged=not reasons, reasons=reasons, digest=digest)
+    record = build_record(digest, params["files"], params["units"], params["probes"])
+    changed = record != previous
+    if changed and not module.check_mode:
+        write_record(params["state_file"], record)
+    module.exit_json(changed=changed, converged=True, reasons=[], digest=digest)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""The fast path's record: what counts as drift, what the digest covers."""
+
+import sys
+
+import pytest
+
+from ansible_collections.anycast.network.plugins.module_utils import converge_digest
+from ansible_collections.anycast.network.plugins.modules import converged
+
+
+@pytest.fixture()
+def instance(tmp_path, monkeypatch):
+    """A managed file, a state file, and systemctl answering for two units."""
+    conf = tmp_path / "bird.conf"
+    conf.write_text("router id 192.0.2.1;\n")
+    state = tmp_path / "converged.json"
+    units = {"bird": ("active", "enabled"), "caddy": ("active", "enabled")}
+    monkeypatch.setattr(converged, "unit_states", lambda names: {n: units.get(n, ("inactive", "disabled"))
+                                                                  for n in names})
+    return {"conf": conf, "state": state, "units": units, "tmp": tmp_path}
+
+
+def _record(run, inst, digest="d1", probes=()):
+    return run(converged, {"state": "record", "digest": digest, "state_file": str(inst["state"]),
+                           "files": [str(inst["conf"])], "units": ["bird", "caddy"], "probes": list(probes)})
+
+
+def _check(run, inst, digest="d1", force=False):
+    return run(converged, {"state": "check", "digest": digest, "state_file": str(inst["state"]), "force": force})
+
+
+def test_no_record_means_configure(run, instance):
+    result = _check(run, instance)
+    assert result["converged"] is False
+    assert result["reasons"] == ["no record of an earlier converge"]
+
+
+def test_record_then_check_is_converged_and_record_is_idempotent(run, instance):
+    assert _record(run, instance)["changed"] is True
+    assert _record(run, instance)["changed"] is False
+    result = _check(run, instance)
+    assert result == dict(result, converged=True, reasons=[], changed=False)
+
+
+def test_record_in_check_mode_writes_nothing(run, instance):
+    result = run(converged, {"state": "record", "digest": "d1", "state_file": str(instance["state"])},
+                 check_mode=True)
+    assert result["changed"] is True
+    assert not instance["state"].exists()
+
+
+@pytest.mark.parametrize("drift, reason", [
+    ("digest", "the intent, the variables or the collection changed since the last converge"),
+    ("edit", "bird.conf changed on the instance"),
+    ("delete", "bird.conf is missing on the instance"),
+    ("stopped", "unit caddy is failed"),
+    ("disabled", "unit bird is disabled"),
+    ("force", "a full converge was asked for"),
+])
+def test_every_kind_of_drift_is_a_reason(run, instance, drift, reason):
+    _record(run, instance)
+    digest = "d1"
+    if drift == "digest":
+        digest = "d2"
+    elif drift == "edit":
+        instance["conf"].write_text("router id 192.0.2.99;\n")
+    elif drift == "delete":
+        instance["conf"].unlink()
+    elif drift == "stopped":
+        instance["units"]["caddy"] = ("failed", "enabled")
+    elif drift == "disabled":
+        instance["units"]["bird"] = ("active", "disabled")
+    result = _check(run, instance, digest=digest, force=drift == "force")
+    assert result["converged"] is False
+    assert any(r.endswith(reason) for r in result["reasons"]), result["reasons"]
+
+
+def test_probes_report_drift(run, instance):
+    clean = [sys.executable, "-c", "print('{\"changed\": false}')"]
+    dirty = [sys.executable, "-c", "print('{\"changed\": true}')"]
+    failing = [sys.executable, "-c", "import sys; sys.exit(3)"]
+    _record(run, instance, probes=[clean])
+    assert _check(run, instance)["converged"] is True
+    _record(run, instance, probes=[clean, dirty, failing])
+    reasons = _check(run, instance)["reasons"]
+    assert len(reasons) == 2
+    assert "reports a change to make" in reasons[0] and "exited 3" in reasons[1]
+
+
+def test_unit_states_reads_one_systemctl_call(monkeypatch):
+    class Proc:
+        stdout = "Id=bird.service\nActiveState=active\nUnitFileState=enabled\n\nId=nsd.service\nActiveState=failed\nUnitFileState=disabled\n"
+    calls = []
+    monkeypatch.setattr(converged.subprocess, "run", lambda argv, **kw: calls.append(argv) or Proc())
+    assert converged.unit_states(["bird", "nsd"]) == {"bird": ("active", "enabled"), "nsd": ("failed", "disabled")}
+    assert len(calls) == 1
+
+
+def _vars(**extra):
+    base = {"inventory_hostname": "lhr-1", "anycast_intent": {"asn": 64500}, "bird_hold_time": 90,
+            "unrelated": "x", "groups": {"anycast_instances": ["lhr-1", "lhr-2"]},
+            "hostvars": {"lhr-1": {"anycast_address": "192.0.2.1"}, "lhr-2": {"anycast_address": "192.0.2.2"}}}
+    base.update(extra)
+    return base
+
+
+def test_digest_covers_role_variables_other_instances_and_named_files(tmp_path):
+    same = converge_digest.digest(_vars(), lambda v: v)
+    assert same == converge_digest.digest(_vars(unrelated="y"), lambda v: v)
+    assert same == converge_digest.digest(_vars(anycast_full_converge=True), lambda v: v)
+    # a registered result of an earlier task is not an input
+    assert same == converge_digest.digest(_vars(anycast_lab_systemd={"changed": False, "rc": 0, "stdout": "x"}),
+                                          lambda v: v)
+    assert same != converge_digest.digest(_vars(bird_hold_time=30), lambda v: v)
+    moved = _vars()
+    moved["hostvars"]["lhr-2"]["anycast_address"] = "192.0.2.3"
+    assert same != converge_digest.digest(moved, lambda v: v)
+    ca = tmp_path / "root.pem"
+    ca.write_text("one")
+    with_file = converge_digest.digest(_vars(anycast_intent={"ca_root": str(ca)}), lambda v: v)
+    ca.write_text("two")
+    assert with_file != converge_digest.digest(_vars(anycast_intent={"ca_root": str(ca)}), lambda v: v)
+
+
+def test_content_digest_follows_the_collection_files(tmp_path):
+    (tmp_path / "roles" / "r").mkdir(parents=True)
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "roles" / "r" / "main.yml").write_text("a")
+    first = converge_digest.content_digest(str(tmp_path))
+    converge_digest._CONTENT.clear()
+    (tmp_path / "roles" / "r" / "main.yml").write_text("b")
+    assert converge_digest.content_digest(str(tmp_path)) != first
+    converge_digest._CONTENT.clear()
