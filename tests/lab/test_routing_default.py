@@ -83,11 +83,40 @@ def test_both_instances_of_a_pop_answer_one_vantage_point(configured):
     assert {"lhr-1", "lhr-2"} <= seen, seen
 
 
+def recap_ok(out):
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\S+)\s+: ok=(\d+)", out, re.M)}
+
+
 def test_rerun_changes_nothing(configured):
+    # Every role on every instance (the fast path off): the roles themselves are idempotent.
+    proc = playbook(str(ROOT / "playbooks" / "configure.yml"), "-e", "anycast_full_converge=true")
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    changed = recap_changed(proc.stdout)
+    assert len(changed) == 8 and all(v == 0 for v in changed.values()), changed
+    assert min(recap_ok(proc.stdout).values()) > 30, "the roles did not run"
+    # Then the fast path: every instance matches its record, none is configured again.
     proc = playbook(str(ROOT / "playbooks" / "configure.yml"))
     assert proc.returncode == 0, proc.stdout[-5000:]
     changed = recap_changed(proc.stdout)
-    assert changed and all(v == 0 for v in changed.values()), changed
+    assert len(changed) == 8 and all(v == 0 for v in changed.values()), changed
+    assert max(recap_ok(proc.stdout).values()) <= 2, proc.stdout[-3000:]
+
+
+def test_drift_on_one_instance_is_found_and_repaired_there_only(configured):
+    lhr1 = "anycast-lab-lhr-1"
+    podman.exec_(lhr1, "sh", "-c", "echo '# edited by hand' >> /etc/bird/bird.conf", check=True)
+    podman.exec_("anycast-lab-jfk-2", "systemctl", "stop", "nsd", check=True)
+    proc = playbook(str(ROOT / "playbooks" / "configure.yml"))
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    assert "/etc/bird/bird.conf changed on the instance" in proc.stdout
+    assert "unit nsd is inactive" in proc.stdout
+    ok = recap_ok(proc.stdout)
+    assert ok["lhr-1"] > 30 and ok["jfk-2"] > 30, ok
+    assert all(v <= 2 for host, v in ok.items() if host not in ("lhr-1", "jfk-2")), ok
+    assert recap_changed(proc.stdout)["lhr-1"] >= 1
+    conf = podman.exec_(lhr1, "cat", "/etc/bird/bird.conf", check=True).stdout
+    assert "edited by hand" not in conf
+    assert podman.exec_("anycast-lab-jfk-2", "systemctl", "is-active", "nsd").stdout.strip() == "active"
 
 
 def test_drain_moves_london_without_losing_a_request_and_undrain_brings_it_back(configured, lab_intent):
