@@ -181,8 +181,9 @@ def main():
         plan = addressing.plan_for_intent(topo, params["intent"], image=params["image"])
         result = podman.up(plan, params["state_dir"], image=params["image"], timeout=params["timeout"],
                            check_mode=module.check_mode)
+        summaries = result.pop("summaries", None)
         if not module.check_mode:
-            result["sessions"] = podman.router_sessions(plan)
+            result["sessions"] = podman.router_sessions(plan, summaries=summaries)
         result["instances"] = [{k: i[k] for k in ("name", "pop", "index", "address", "address6")}
                                | {"ansible_host": i["mgmt"]} for i in plan["instances"]]
         result["vantage_points"] = plan["vantage_points"]

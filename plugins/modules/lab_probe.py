@@ -36,6 +36,12 @@ options:
     description: HTTP requests per vantage point and family (new connections, so ECMP spreads them).
     type: int
     default: 5
+  report:
+    description:
+      - Also write the results as JSON to this file (its directory is made): the vantage points' results, the lab
+        routers' and the provider edges' sessions, and the unicast reachability per vantage point.
+      - A report is output, not configuration; writing it does not count as a change. Not written in check mode.
+    type: path
 notes:
   - Runs on the controller as root and uses C(podman exec) in the lab's client and router containers.
 attributes:
@@ -94,10 +100,30 @@ table:
 """
 
 
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.anycast.network.plugins.module_utils.lab import podman
 from ansible_collections.anycast.network.plugins.module_utils.lab import probe
+
+
+def write_report(path, probes, sessions, edge_sessions):
+    data = {
+        "vantage_points": [result for vp in probes for result in vp["results"]],
+        "lab_router_sessions": sessions,
+        "edge_sessions": edge_sessions,
+        "unicast": {vp["vantage"]: vp["unicast"] for vp in probes},
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o755, exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=4, sort_keys=True)
+        handle.write("\n")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
 
 
 def main():
@@ -107,6 +133,7 @@ def main():
             "state_dir": {"type": "path", "required": True},
             "vantage_points": {"type": "list", "elements": "str", "default": []},
             "count": {"type": "int", "default": 5},
+            "report": {"type": "path"},
         },
         supports_check_mode=True,
     )
@@ -119,15 +146,18 @@ def main():
         module.fail_json(msg="unknown vantage points: %s (the lab has: %s)"
                          % (", ".join(unknown), ", ".join(sorted(plan["vantage_points"]))))
     try:
-        probes = probe.probe_all(plan, module.params["intent"], count=module.params["count"],
-                                 vantage_points=module.params["vantage_points"] or None)
+        # The routers' sessions are read while the vantage points probe.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            summaries = pool.submit(podman.router_summaries, plan)
+            probes = probe.probe_all(plan, module.params["intent"], count=module.params["count"],
+                                     vantage_points=module.params["vantage_points"] or None)
+            summaries = summaries.result()
+        sessions = podman.router_sessions(plan, summaries=summaries)
+        edge_sessions = podman.instance_sessions(plan, summaries=summaries)
     except podman.LabError as exc:
         module.fail_json(msg=str(exc))
-    try:
-        sessions = podman.router_sessions(plan)
-        edge_sessions = podman.instance_sessions(plan)
-    except podman.LabError as exc:
-        module.fail_json(msg=str(exc))
+    if module.params["report"] and not module.check_mode:
+        write_report(module.params["report"], probes, sessions, edge_sessions)
     module.exit_json(changed=False, probes=probes, table=probe.table(probes), router_sessions=sessions,
                      edge_sessions=edge_sessions)
 

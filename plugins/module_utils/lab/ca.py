@@ -18,6 +18,7 @@ import json
 import os
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 API_PORT = 14000
 MANAGEMENT_PORT = 15000
@@ -264,8 +265,14 @@ def converge_certificates(exec_, plan, intent, timeout=180, step=3.0):
     states = {}
     first = True
     while pending:
-        for key, (container, address, directory) in list(pending.items()):
-            state = check_certificate(exec_, container, address, key[1], root)
+        keys = list(pending)
+        # Every instance is looked at in parallel; the nudges below stay one at a time.
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            looked = dict(zip(keys, pool.map(
+                lambda k: check_certificate(exec_, pending[k][0], pending[k][1], k[1], root), keys)))
+        for key in keys:
+            container, address, directory = pending[key]
+            state = looked[key]
             states[key] = state
             if state in ("valid", "inactive"):  # nothing to wait for
                 del pending[key]

@@ -282,8 +282,10 @@ def up(plan, state_dir, image="%s:current" % IMAGE, timeout=120, check_mode=Fals
     _parallel(_create, order)
     _parallel(_start, start)
     timings["containers"] = round(time.monotonic() - t0, 2)
-    wait_ready(plan, timeout=timeout)
+    summaries = {}
+    wait_ready(plan, timeout=timeout, summaries=summaries)
     timings["ready"] = round(time.monotonic() - t0, 2)
+    result["summaries"] = summaries
     return result
 
 
@@ -321,19 +323,28 @@ def bgp_summary(container):
         return None
 
 
-def router_sessions(plan, container=None):
-    """Every lab-router-to-lab-router BGP session: [{router, neighbor, description, family, state}]."""
+def router_summaries(plan, kinds=("carrier", "edge", "eyeball")):
+    """{container: BGP summary (None when FRR does not answer)} of every lab router, read in parallel."""
+    routers = [n["container"] for n in plan["nodes"].values() if n["kind"] in kinds]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return dict(zip(routers, pool.map(bgp_summary, routers)))
+
+
+def router_sessions(plan, container=None, summaries=None):
+    """Every lab-router-to-lab-router BGP session: [{router, neighbor, description, family, state}].
+    With summaries (from router_summaries), nothing is read again."""
     out = []
     routers = [n for n in plan["nodes"].values() if n["kind"] in ("carrier", "edge", "eyeball")]
     if container:
         routers = [n for n in routers if n["container"] == container]
-    summaries = {}
+    if summaries is None:
+        summaries = {}
 
-    def _fetch(node):
-        summaries[node["container"]] = bgp_summary(node["container"])
+        def _fetch(node):
+            summaries[node["container"]] = bgp_summary(node["container"])
 
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        list(pool.map(_fetch, routers))
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(_fetch, routers))
     for node in routers:
         summary = summaries.get(node["container"]) or {}
         peers = {}
@@ -348,13 +359,17 @@ def router_sessions(plan, container=None):
     return out
 
 
-def instance_sessions(plan):
-    """The provider edges' sessions with PoP instances (up only once the BIRD role has run)."""
+def instance_sessions(plan, summaries=None):
+    """The provider edges' sessions with PoP instances (up only once the BIRD role has run).
+    With summaries (from router_summaries), nothing is read again."""
     out = []
     for node in plan["nodes"].values():
         if node["kind"] != "edge":
             continue
-        summary = bgp_summary(node["container"]) or {}
+        if summaries is not None and node["container"] in summaries:
+            summary = summaries[node["container"]] or {}
+        else:
+            summary = bgp_summary(node["container"]) or {}
         peers = {}
         for af in ("ipv4Unicast", "ipv6Unicast"):
             peers.update((summary.get(af) or {}).get("peers") or {})
@@ -376,9 +391,11 @@ def _tcp_open(addr, port, timeout=0.5):
         return False
 
 
-def _router_down(node):
+def _router_down(node, seen=None):
     """The lab-router sessions of one router that are not Established (None when FRR does not answer yet)."""
     summary = bgp_summary(node["container"])
+    if seen is not None:
+        seen[node["container"]] = summary
     if summary is None:
         return None
     peers = {}
@@ -388,8 +405,9 @@ def _router_down(node):
             if nb["role"] != "instance" and (peers.get(nb["address"]) or {}).get("state") != "Established"]
 
 
-def wait_ready(plan, timeout=120):
-    """Wait until every router session is Established and every instance runs systemd and answers SSH."""
+def wait_ready(plan, timeout=120, summaries=None):
+    """Wait until every router session is Established and every instance runs systemd and answers SSH.
+    The routers' last BGP summaries are left in summaries (a dict) when given."""
     deadline = time.monotonic() + timeout
     pending_inst = {n["container"]: n for n in plan["nodes"].values() if n["kind"] == "instance"}
     pending_rtr = {n["container"]: n for n in plan["nodes"].values() if n["kind"] in ("carrier", "edge", "eyeball")}
@@ -405,13 +423,13 @@ def wait_ready(plan, timeout=120):
             state = exec_(cname, "systemctl", "is-system-running", timeout=10).stdout.strip()
             last[cname] = state
             return state in ("running", "degraded")
-        down_list = _router_down(node)
+        down_list = _router_down(node, summaries)
         last[cname] = "no bgpd" if down_list is None else down_list
         return down_list == []
 
     while True:
         items = list(pending_inst.items()) + list(pending_rtr.items())
-        with ThreadPoolExecutor(max_workers=4) as pool:
+        with ThreadPoolExecutor(max_workers=8) as pool:
             done = list(pool.map(_check, items))
         for (cname, _node), ok in zip(items, done):
             if ok:

@@ -51,7 +51,8 @@ def _script(targets, count, unicast):
             lines.append("out=$(dig +time=2 +tries=1 +norecurse +nsid @%s id.server CH TXT 2>/dev/null | "
                          "tr -d '\\t' | grep -E 'NSID|^id.server|status:' | tr '\\n' '|'); "
                          "printf 'DNS\\t%d\\t%%s\\n' \"$out\"" % (addr, family))
-        lines.append("printf 'PING\\t%d\\t%%s\\n' \"$(ping -%d -n -q -c 3 -i 0.2 -W 1 %s 2>/dev/null | tail -n1)\""
+        # In the background, like the unicast pings: each prints one short line, and the script waits for all.
+        lines.append("printf 'PING\\t%d\\t%%s\\n' \"$(ping -%d -n -q -c 3 -i 0.2 -W 1 %s 2>/dev/null | tail -n1)\" &"
                      % (family, family, addr))
     for name, addr in unicast:
         fam = 6 if ":" in addr else 4
