@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The digest of everything an instance's configuration is made from, computed on the controller.
 
-Inputs: the collection's roles and plugins (their files' content), the host's variables the roles read (anycast_* and
+Inputs: the collection's roles, plugins and playbooks (their files' content), the host's variables the roles read (anycast_* and
 the role prefixes), the inventory variables of every instance, the inventory's groups, and the content of every
 controller file an absolute path in those variables names (a CA root, a password file). Two runs with the same digest
 render the same configuration, provided roles read the world outside the instance through variables only.
@@ -30,12 +30,13 @@ def collection_root():
 
 
 def content_digest(root=None):
-    """SHA-256 over the path and content of every file under roles/ and plugins/ (computed once per process)."""
+    """SHA-256 over the path and content of every file under roles/, plugins/ and playbooks/ (which roles run, and
+    how) (computed once per process)."""
     root = root or collection_root()
     if root in _CONTENT:
         return _CONTENT[root]
     digest = hashlib.sha256()
-    for top in ("roles", "plugins"):
+    for top in ("roles", "plugins", "playbooks"):
         base = os.path.join(root, top)
         for dirpath, dirnames, filenames in os.walk(base):
             dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")

@@ -307,10 +307,53 @@ def read_plan(state_dir):
         raise LabError("no lab plan at %s (bring the lab up first): %s" % (path, exc))
 
 
+# Commands in lab containers. As root, through nsenter into the container's namespaces (about 30 ms a call against
+# 150 ms of CPU for podman exec, which the probes and readiness checks make dozens of); otherwise podman exec.
+EXEC_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
+            "LANG": "C.UTF-8", "container": "podman"}
+_PIDS = {}
+
+
+def _start_time(pid):
+    try:
+        with open("/proc/%d/stat" % pid, encoding="ascii") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _container_pid(container):
+    """The PID of the container's first process, checked against its start time (a restarted container has another
+    one); None when the container does not run or nsenter cannot be used."""
+    if os.geteuid() != 0 or not os.path.exists("/usr/bin/nsenter"):
+        return None
+    known = _PIDS.get(container)
+    if known and _start_time(known[0]) == known[1]:
+        return known[0]
+    proc = podman("inspect", "--format", "{{.State.Pid}}", container, check=False)
+    try:
+        pid = int(proc.stdout.strip())
+    except ValueError:
+        return None
+    if pid <= 0:
+        return None
+    _PIDS[container] = (pid, _start_time(pid))
+    return pid
+
+
 def exec_(container, *cmd, timeout=30, check=False, input_text=None):
-    if input_text is not None:
-        return podman("exec", "-i", container, *cmd, check=check, timeout=timeout, input_text=input_text)
-    return podman("exec", container, *cmd, check=check, timeout=timeout)
+    pid = _container_pid(container)
+    if pid is None:
+        if input_text is not None:
+            return podman("exec", "-i", container, *cmd, check=check, timeout=timeout, input_text=input_text)
+        return podman("exec", container, *cmd, check=check, timeout=timeout)
+    argv = ["nsenter", "--target", str(pid), "--all", "--root", "--wd", "--"] + list(cmd)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input_text, check=False,
+                          env=EXEC_ENV, stdin=None if input_text is not None else subprocess.DEVNULL)
+    if check and proc.returncode != 0:
+        raise LabError("%s in %s failed (%d): %s" % (" ".join(cmd[:3]), container, proc.returncode,
+                                                     (proc.stderr or proc.stdout).strip()[-2000:]))
+    return proc
 
 
 def bgp_summary(container):

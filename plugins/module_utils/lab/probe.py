@@ -109,7 +109,7 @@ def probe_vantage(plan, vp_name, intent, count=5):
     # Only addresses the vantage point's router has a route for are probed: the rest is reported unreachable at once.
     routed = {key: val for key, val in targets.items() if routes.get(key[1], (None, None))[0] is not None}
     script = _script(routed, count, unicast)
-    proc = podman.podman("exec", "-i", vp["client"], "sh", "-s", check=False, timeout=120, input_text=script)
+    proc = podman.exec_(vp["client"], "sh", "-s", check=False, timeout=120, input_text=script)
     http = collections.defaultdict(list)
     dns = {}
     ping = {}
