@@ -1,0 +1,255 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: config_files
+short_description: Write a role's directories and files in one run, each file checked before it replaces the old one
+version_added: "1.0.0"
+description:
+  - What M(ansible.builtin.file), M(ansible.builtin.copy) and M(ansible.builtin.template) do for a role's
+    directories and files, in one module run instead of one per file (each run costs the controller about as much
+    as the work itself, so the roles write their files with this module).
+  - Directories first, then the files in the order given. A file whose content differs is written to a temporary
+    file beside its destination, given its owner, group and mode, checked with its O(files[].validate) command, and
+    only then renamed over the destination; a failed check stops the run there and leaves that destination as it
+    was (files before it are in place, as with one task per file).
+  - With O(all_or_nothing), every changed file is checked before any replaces its destination.
+  - Content comes rendered from the controller (for example C(lookup('ansible.builtin.template', 'x.j2'))).
+author:
+  - anycast.network contributors
+options:
+  directories:
+    description: Directories to create (with parents) and whose owner, group and mode to set.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path: {description: The directory., type: path, required: true}
+      owner: {description: Owner name., type: str, default: root}
+      group: {description: Group name., type: str, default: root}
+      mode: {description: Mode as an octal string., type: str, default: "0755"}
+  files:
+    description: Files to write.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      dest: {description: The file., type: path, required: true}
+      content:
+        description: The content. Shown in diffs.
+        type: str
+      secret_content:
+        description:
+          - The content, when it holds secrets; never logged or shown in diffs.
+          - Give exactly one of O(files[].content) and this.
+        type: str
+      owner: {description: Owner name., type: str, default: root}
+      group: {description: Group name., type: str, default: root}
+      mode: {description: Mode as an octal string., type: str, default: "0644"}
+      validate:
+        description:
+          - A command that must succeed on the new content before it replaces the file; C(%s) is the temporary
+            file's path. Run without a shell (split like a shell would); not run in check mode.
+        type: str
+  all_or_nothing:
+    description:
+      - Check every changed file before any is put in place; one failed check leaves every destination as it was.
+        The checks then cannot rely on other files of the same run being in place already.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change; validation commands are not run (the programs may not be installed yet).
+  diff_mode:
+    support: full
+    description: One diff per changed file, except files given with O(files[].secret_content).
+"""
+
+EXAMPLES = r"""
+- name: Write the gate's files
+  anycast.network.config_files:
+    directories:
+      - path: /etc/anycast
+    files:
+      - dest: /usr/local/sbin/anycast-healthgate
+        content: "{{ lookup('ansible.builtin.file', 'anycast-healthgate') }}\n"
+        mode: "0755"
+      - dest: /etc/anycast/healthgate.json
+        content: "{{ lookup('ansible.builtin.template', 'healthgate.json.j2') }}"
+        validate: /usr/local/sbin/anycast-healthgate --check-config --config %s
+  register: healthgate_files
+  notify: reload anycast-healthgate
+"""
+
+RETURN = r"""
+changed_files:
+  description: The files and directories created or changed (content, owner, group or mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/caddy/Caddyfile]
+"""
+
+import grp
+import os
+import pwd
+import shlex
+import stat
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_text
+
+
+def _ids(module, owner, group):
+    try:
+        uid = pwd.getpwnam(owner).pw_uid
+    except KeyError:
+        module.fail_json(msg="no user %s on this host" % owner)
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        module.fail_json(msg="no group %s on this host" % group)
+    return uid, gid
+
+
+def _meta_differs(path, uid, gid, mode):
+    st = os.lstat(path)
+    return st.st_uid != uid or st.st_gid != gid or stat.S_IMODE(st.st_mode) != mode
+
+
+def ensure_directory(module, spec, changed):
+    path = spec["path"]
+    uid, gid = _ids(module, spec["owner"], spec["group"])
+    mode = int(spec["mode"], 8)
+    if os.path.isdir(path):
+        if not _meta_differs(path, uid, gid, mode):
+            return
+    elif os.path.exists(path):
+        module.fail_json(msg="%s exists and is not a directory" % path)
+    changed.append(path)
+    if module.check_mode:
+        return
+    os.makedirs(path, mode=mode, exist_ok=True)
+    os.chown(path, uid, gid)
+    os.chmod(path, mode)
+
+
+def _current(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        return None
+
+
+def prepare_file(module, spec, changed, diffs):
+    """Compare; when the content differs, write and check a temporary file. Returns (tmp, dest) to rename, or None."""
+    dest = spec["dest"]
+    secret = spec.get("secret_content") is not None
+    if secret == (spec.get("content") is not None):
+        module.fail_json(msg="%s: give exactly one of content and secret_content" % dest)
+    new = to_bytes(spec["secret_content"] if secret else spec["content"], errors="surrogate_or_strict")
+    uid, gid = _ids(module, spec["owner"], spec["group"])
+    mode = int(spec["mode"], 8)
+    if os.path.isdir(dest):
+        module.fail_json(msg="%s is a directory" % dest)
+    old = _current(dest)
+    content_changed = old != new
+    if not content_changed and not _meta_differs(dest, uid, gid, mode):
+        return None
+    changed.append(dest)
+    if content_changed and module._diff and not secret:
+        diffs.append({"before_header": dest, "after_header": dest,
+                      "before": "" if old is None else to_text(old, errors="surrogate_or_replace"),
+                      "after": to_text(new, errors="surrogate_or_replace")})
+    if module.check_mode:
+        return None
+    if not content_changed:
+        os.chown(dest, uid, gid)
+        os.chmod(dest, mode)
+        return None
+    directory = os.path.dirname(dest)
+    if not os.path.isdir(directory):
+        module.fail_json(msg="the directory of %s does not exist" % dest)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(dest))
+    _PENDING.append(tmp)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(new)
+    os.chown(tmp, uid, gid)
+    os.chmod(tmp, mode)
+    if spec.get("validate"):
+        if "%s" not in spec["validate"]:
+            module.fail_json(msg="%s: the validate command has no %%s" % dest)
+        argv = [arg.replace("%s", tmp) for arg in shlex.split(spec["validate"])]
+        rc, out, err = module.run_command(argv)
+        if rc != 0:
+            module.fail_json(msg="%s failed its check (%s), left as it was: %s"
+                             % (dest, spec["validate"], (err or out).strip()[-2000:]),
+                             rc=rc, stdout=out, stderr=err, changed_files=changed[:-1])
+    return tmp, dest
+
+
+# Temporary files of this run; those not renamed are removed whatever happens (a failed check exits the module).
+_PENDING = []
+
+
+def _cleanup():
+    for tmp in _PENDING:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "directories": {"type": "list", "elements": "dict", "default": [], "options": {
+                "path": {"type": "path", "required": True},
+                "owner": {"type": "str", "default": "root"},
+                "group": {"type": "str", "default": "root"},
+                "mode": {"type": "str", "default": "0755"},
+            }},
+            "all_or_nothing": {"type": "bool", "default": False},
+            "files": {"type": "list", "elements": "dict", "default": [], "options": {
+                "dest": {"type": "path", "required": True},
+                "content": {"type": "str"},
+                "secret_content": {"type": "str", "no_log": True},
+                "owner": {"type": "str", "default": "root"},
+                "group": {"type": "str", "default": "root"},
+                "mode": {"type": "str", "default": "0644"},
+                "validate": {"type": "str"},
+            }},
+        },
+        supports_check_mode=True,
+    )
+    changed, diffs = [], []
+    del _PENDING[:]
+    try:
+        for spec in module.params["directories"]:
+            ensure_directory(module, spec, changed)
+        ready = []
+        for spec in module.params["files"]:
+            move = prepare_file(module, spec, changed, diffs)
+            if move and module.params["all_or_nothing"]:
+                ready.append(move)
+            elif move:
+                os.rename(*move)
+        for move in ready:
+            os.rename(*move)
+    finally:
+        _cleanup()
+    result = {"changed": bool(changed), "changed_files": changed}
+    if module._diff and diffs:
+        result["diff"] = diffs
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
