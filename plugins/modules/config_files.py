@@ -55,6 +55,20 @@ options:
           - A command that must succeed on the new content before it replaces the file; C(%s) is the temporary
             file's path. Run without a shell (split like a shell would); not run in check mode.
         type: str
+  manages:
+    description:
+      - What else the role manages, for the converge record (M(anycast.network.converged)); returned as RV(manages)
+        with every file of O(files) added.
+    type: dict
+    default: {}
+    suboptions:
+      files: {description: Files written by other tasks of the role., type: list, elements: path, default: []}
+      units: {description: Units that must be active and enabled., type: list, elements: str, default: []}
+      probes:
+        description: Commands that report drift (see M(anycast.network.converged)).
+        type: list
+        elements: list
+        default: []
   all_or_nothing:
     description:
       - Check every changed file before any is put in place; one failed check leaves every destination as it was.
@@ -87,6 +101,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+manages:
+  description: Files, units and probes for the converge record (every file of O(files) and O(manages)).
+  returned: always
+  type: dict
+  sample: {files: [/etc/caddy/Caddyfile], units: [caddy], probes: []}
 changed_files:
   description: The files and directories created or changed (content, owner, group or mode).
   returned: always
@@ -217,6 +236,11 @@ def main():
                 "mode": {"type": "str", "default": "0755"},
             }},
             "all_or_nothing": {"type": "bool", "default": False},
+            "manages": {"type": "dict", "default": {}, "options": {
+                "files": {"type": "list", "elements": "path", "default": []},
+                "units": {"type": "list", "elements": "str", "default": []},
+                "probes": {"type": "list", "elements": "list", "default": []},
+            }},
             "files": {"type": "list", "elements": "dict", "default": [], "options": {
                 "dest": {"type": "path", "required": True},
                 "content": {"type": "str"},
@@ -245,7 +269,12 @@ def main():
             os.rename(*move)
     finally:
         _cleanup()
-    result = {"changed": bool(changed), "changed_files": changed}
+    manages = module.params["manages"] or {}
+    result = {"changed": bool(changed), "changed_files": changed, "manages": {
+        "files": [spec["dest"] for spec in module.params["files"]] + list(manages.get("files") or []),
+        "units": list(manages.get("units") or []),
+        "probes": [list(map(str, argv)) for argv in manages.get("probes") or []],
+    }}
     if module._diff and diffs:
         result["diff"] = diffs
     module.exit_json(**result)

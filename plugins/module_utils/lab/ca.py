@@ -231,7 +231,7 @@ def check_certificate(exec_, container, address, hostname, root_pem):
     return "missing"
 
 
-def converge_certificates(exec_, plan, intent, timeout=180, step=3.0):
+def converge_certificates(exec_, plan, intent, timeout=180, step=0.5, patience=6.0):
     """Make every lab instance hold a certificate from the lab CA for every lab-ACME web service, then report.
 
     The lab's CA is started in the background and forgets everything when it restarts, so after the lab (re)starts
@@ -263,7 +263,7 @@ def converge_certificates(exec_, plan, intent, timeout=180, step=3.0):
                 pending[(inst["name"], hostname)] = (node["container"], inst["address"] or inst["address6"],
                                                      directory)
     states = {}
-    first = True
+    missing_since = {}
     while pending:
         keys = list(pending)
         # Every instance is looked at in parallel; the nudges below stay one at a time.
@@ -278,10 +278,12 @@ def converge_certificates(exec_, plan, intent, timeout=180, step=3.0):
                 del pending[key]
                 continue
             iname = key[0]
-            since = time.monotonic() - last_nudge.get(iname, -1e9)
-            # Nudge at once when the certificate is stale or, when missing, after the first look (Caddy may be
-            # obtaining it right now) and again after a minute; never more than twice.
-            if nudges.get(iname, 0) < 2 and (state == "stale" or not first) and since > 60:
+            now = time.monotonic()
+            since = now - last_nudge.get(iname, -1e9)
+            missing_for = now - missing_since.setdefault(key, now)
+            # Nudge at once when the certificate is stale or, when missing, once Caddy had `patience` seconds to
+            # obtain it (it may be doing so right now), and again after a minute; never more than twice.
+            if nudges.get(iname, 0) < 2 and (state == "stale" or missing_for >= patience) and since > 60:
                 # The account goes too: a restarted pebble knows none (Caddy would get accountDoesNotExist).
                 stored = [CADDY_ACCOUNTS] + ([CADDY_CERTS] if state == "stale" else [])
                 cmd = "rm -rf %s && systemctl reload caddy" % " ".join(
@@ -290,7 +292,6 @@ def converge_certificates(exec_, plan, intent, timeout=180, step=3.0):
                 nudges[iname] = nudges.get(iname, 0) + 1
                 last_nudge[iname] = time.monotonic()
                 result["nudged"].append({"instance": iname, "reason": state})
-        first = False
         if not pending or time.monotonic() > deadline:
             break
         time.sleep(step)

@@ -215,7 +215,7 @@ def test_converge_nudges_missing_and_stale_certificates_once_and_leaves_valid_on
     states = {n: "valid" for n in names}
     states.update({"ams-1": "missing", "lhr-2": "stale"})
     lab = FakeLab(states)
-    result = ca.converge_certificates(lab, plan, INTENT, timeout=30, step=0)
+    result = ca.converge_certificates(lab, plan, INTENT, timeout=30, step=0, patience=0)
     assert result["ok"], result
     assert sorted((n["instance"], n["reason"]) for n in result["nudged"]) == [("ams-1", "missing"), ("lhr-2", "stale")]
     assert all(v == {"www.anycast.test": "valid"} for v in result["instances"].values())
@@ -231,10 +231,10 @@ def test_converge_gives_up_within_its_time_and_says_where():
     plan = _default_plan()
     lab = FakeLab({i["name"]: "missing" for i in plan["instances"]}, obtain=False)
     t0 = time.monotonic()
-    result = ca.converge_certificates(lab, plan, INTENT, timeout=1, step=0.2)
+    result = ca.converge_certificates(lab, plan, INTENT, timeout=1, step=0.2, patience=0.1)
     assert time.monotonic() - t0 < 10
     assert not result["ok"] and result["instances"]["jfk-2"] == {"www.anycast.test": "missing"}
-    # Each instance is nudged once (again only a minute later), after a first look that gives Caddy its chance.
+    # Each instance is nudged once (again only a minute later), once Caddy had its patience to obtain it.
     nudged = [n["instance"] for n in result["nudged"]]
     assert sorted(nudged) == sorted(i["name"] for i in plan["instances"])
     first_reload = next(i for i, (_c, cmd) in enumerate(lab.calls) if "systemctl reload" in cmd[-1])
