@@ -41,6 +41,12 @@ options:
     description:
       - anycast-announce's state file; default is the one the manifest names.
     type: path
+  announce_command:
+    description:
+      - C(anycast-announce); when it is installed, the result has RV(announce_status), its C(status) output (mode,
+        gates, the prefixes announced), read in the same run.
+    type: path
+    default: /usr/local/sbin/anycast-announce
   honour_announce_state:
     description:
       - When true, a drained, withdrawn or gated-down announcement is what is expected and is only a warning.
@@ -80,6 +86,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+announce_status:
+  description: The output of C(anycast-announce status) (mode, gates, prefixes announced); when it is installed.
+  returned: when O(announce_command) is installed
+  type: dict
+  sample: {mode: normal, announcing: ["203.0.113.0/24"], gates: {"203.0.113.0/24": up}}
 bird_state:
   description: What BIRD reports.
   returned: success
@@ -165,6 +176,7 @@ def main():
             manifest=dict(type="path"),
             announce_state=dict(type="path"),
             honour_announce_state=dict(type="bool", default=False),
+            announce_command=dict(type="path", default="/usr/local/sbin/anycast-announce"),
             fail_on_problems=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
@@ -199,6 +211,14 @@ def main():
             "limits": limits,
         })
     result = dict(changed=False, bird_state={"version": version, "sessions": sessions, "protocols": protocols})
+    command = module.params["announce_command"]
+    if command and os.access(command, os.X_OK):
+        argv = [command] + (["--manifest", module.params["manifest"]] if module.params["manifest"] else []) + ["status"]
+        rc, out, _err = module.run_command(argv)
+        try:
+            result["announce_status"] = json.loads(out) if rc == 0 else {}
+        except ValueError:
+            result["announce_status"] = {}
     if module.params["manifest"]:
         manifest = _read_json(module, module.params["manifest"], "The routing manifest")
         if manifest is None:

@@ -36,9 +36,19 @@ options:
     description: HTTP requests per vantage point and family (new connections, so ECMP spreads them).
     type: int
     default: 5
+  certificates:
+    description:
+      - First make sure every instance holds a certificate from the lab's ACME CA for every web service that uses it
+        (what M(anycast.network.lab_ca) does, in the same run), bounded by O(certificate_timeout); fail otherwise.
+    type: bool
+    default: false
+  certificate_timeout:
+    description: Seconds to wait for the certificates.
+    type: int
+    default: 180
   report:
     description:
-      - Also write the results as JSON to this file (its directory is made): the vantage points' results, the lab
+      - Also write the results as JSON to this file (its directory is made), with the vantage points' results, the lab
         routers' and the provider edges' sessions, and the unicast reachability per vantage point.
       - A report is output, not configuration; writing it does not count as a change. Not written in check mode.
     type: path
@@ -66,6 +76,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+certificates:
+  description: With O(certificates), per instance and hostname the certificate's state, and the instances nudged.
+  returned: always
+  type: dict
+  sample: {instances: {lhr-1: {www.anycast.test: valid}}, nudged: []}
 probes:
   description: Per vantage point, the results per address family and the unicast reachability of every instance.
   returned: always
@@ -106,6 +121,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.anycast.network.plugins.module_utils.lab import ca
 from ansible_collections.anycast.network.plugins.module_utils.lab import podman
 from ansible_collections.anycast.network.plugins.module_utils.lab import probe
 
@@ -134,6 +150,8 @@ def main():
             "vantage_points": {"type": "list", "elements": "str", "default": []},
             "count": {"type": "int", "default": 5},
             "report": {"type": "path"},
+            "certificates": {"type": "bool", "default": False},
+            "certificate_timeout": {"type": "int", "default": 180},
         },
         supports_check_mode=True,
     )
@@ -145,21 +163,42 @@ def main():
     if unknown:
         module.fail_json(msg="unknown vantage points: %s (the lab has: %s)"
                          % (", ".join(unknown), ", ".join(sorted(plan["vantage_points"]))))
+    # The certificates, the routers' sessions and the vantage points' probes are read side by side; the probes use
+    # plain HTTP, so they do not wait for the certificates.
+    certificates = {}
+
+    def exec_(container, *cmd, **kwargs):
+        # In check mode the lab is not nudged (no Caddy reload).
+        if module.check_mode and cmd[:2] == ("sh", "-c") and "systemctl reload" in cmd[2]:
+            return podman.podman("--version")
+        return podman.exec_(container, *cmd, **kwargs)
+
     try:
-        # The routers' sessions are read while the vantage points probe.
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            certs = None
+            if module.params["certificates"]:
+                certs = pool.submit(ca.converge_certificates, exec_, plan, module.params["intent"],
+                                    timeout=0 if module.check_mode else module.params["certificate_timeout"])
             summaries = pool.submit(podman.router_summaries, plan)
             probes = probe.probe_all(plan, module.params["intent"], count=module.params["count"],
                                      vantage_points=module.params["vantage_points"] or None)
             summaries = summaries.result()
+            certs = certs.result() if certs else None
         sessions = podman.router_sessions(plan, summaries=summaries)
         edge_sessions = podman.instance_sessions(plan, summaries=summaries)
     except podman.LabError as exc:
         module.fail_json(msg=str(exc))
+    if certs is not None:
+        certificates = {"instances": certs["instances"], "nudged": certs["nudged"]}
+        if not certs["ok"] and not module.check_mode:
+            bad = sorted("%s (%s: %s)" % (i, h, s) for i, hosts in certs["instances"].items()
+                         for h, s in hosts.items() if s != "valid")
+            module.fail_json(msg=certs.get("error") or "no certificate from the lab CA on: %s" % ", ".join(bad),
+                             certificates=certificates)
     if module.params["report"] and not module.check_mode:
         write_report(module.params["report"], probes, sessions, edge_sessions)
-    module.exit_json(changed=False, probes=probes, table=probe.table(probes), router_sessions=sessions,
-                     edge_sessions=edge_sessions)
+    module.exit_json(changed=False, certificates=certificates, probes=probes, table=probe.table(probes),
+                     router_sessions=sessions, edge_sessions=edge_sessions)
 
 
 if __name__ == "__main__":
