@@ -73,26 +73,31 @@ def dns_instance(vantage, address):
     return out.strip('"') or None
 
 
-def stream(vantage, address, seconds, rate=25, kind="http"):
-    """Send requests without pause for `seconds` at `rate`/s from a vantage point; return [(t, instance|None)]."""
+def stream(vantage, address, seconds, rate=25, kind="http", ends=False):
+    """Send requests without pause for `seconds` at `rate`/s from a vantage point; return [(t, instance|None)], t
+    when the request started; with ends, [(t, instance|None, t_end)], t_end when its answer (or failure) came.
+    A request retried after a reset starts before the fault it is answered after: fail-over times are measured
+    with t_end."""
     if kind == "http":
         host = "[%s]" % address if ":" in address else address
         # A client like a browser: an idempotent GET whose connection is reset is sent again at once. When a route
         # changes (a drain, a withdrawal, an ECMP set shrinking), a TCP connection that is in flight on the old
         # path is reset by the new one; nothing at layer 3 can carry it over. What must never happen is a request
-        # that gets no answer at all (a black hole), which is what "lost" counts.
+        # that gets no answer at all (a black hole), which is what "lost" counts. curl waits 1 s, then 2 s between
+        # the attempts (`--retry-delay 0` keeps its default backoff), so a retried request ends up to ~5 s later.
         one = ("curl -s -o /dev/null -D - -m 1 --retry 2 --retry-all-errors --retry-delay 0 --resolve %s:80:%s http://%s/ | "
                "sed -n 's/^[Xx]-[Aa]nycast-[Ii]nstance: *//p' | tr -d '\\r'" % (HOST, host, HOST))
     else:
         one = "kdig +short +time=1 +retry=1 @%s CH TXT id.server | tr -d '\"'" % address
     n = int(seconds * rate)
-    script = ("i=0; while [ $i -lt %d ]; do s=$(date +%%s.%%N); r=$(%s); echo \"$s ${r:-FAIL}\"; "
-              "i=$((i+1)); sleep %s; done" % (n, one, 1.0 / rate))
+    script = ("i=0; while [ $i -lt %d ]; do s=$(date +%%s.%%N); r=$(%s); e=$(date +%%s.%%N); "
+              "echo \"$s $e ${r:-FAIL}\"; i=$((i+1)); sleep %s; done" % (n, one, 1.0 / rate))
     out = sh(vantage, script, timeout=seconds * 4 + 30, check=False).stdout
     rows = []
     for line in out.splitlines():
-        t, _, who = line.partition(" ")
-        rows.append((float(t), None if who in ("", "FAIL") else who))
+        t, t_end, who = (line.split(" ", 2) + ["", ""])[:3]
+        answer = None if who in ("", "FAIL") else who
+        rows.append((float(t), answer, float(t_end)) if ends else (float(t), answer))
     return rows
 
 
