@@ -34,8 +34,18 @@ FAULTS = {
     "bird": (WEB4, "http", "systemctl mask --runtime bird; systemctl kill --signal=SIGKILL bird",
              "systemctl unmask --runtime bird; systemctl start bird"),
     "stop": (WEB4, "http", "podman stop -t 0", "podman start"),
-    "link": (WEB4, "http", "ip link set {ifname} down", "ip link set {ifname} up"),
+    "link": (WEB4, "http", "{link_down}", "{link_up}"),
 }
+# Link down flushes the interface's routes and its IPv6 addresses (keep_addr_on_down is 0): they are saved first and
+# put back after the link comes up, so the instance is as it was.
+SAVED = "/run/anycast-lab-link"
+LINK_DOWN = ("echo {ifname} > %(s)s.ifname; ip -o addr show dev {ifname} | awk '{{print $3, $4}}' > %(s)s.addr; "
+             "ip -4 route show dev {ifname} > %(s)s.route4; ip -6 route show dev {ifname} > %(s)s.route6; "
+             "ip link set {ifname} down") % {"s": SAVED}
+LINK_UP = ("i=$(cat %(s)s.ifname); ip link set $i up; "
+           "while read -r fam addr; do ip addr replace $addr dev $i; done < %(s)s.addr; "
+           "while read -r r; do ip -4 route replace $r dev $i; done < %(s)s.route4; "
+           "while read -r r; do ip -6 route replace $r dev $i; done < %(s)s.route6; true") % {"s": SAVED}
 ALTERNATIVES = [
     ("anycast-healthchecker (check_interval 10 s, fall 2, timeout 2 s)", "~22 s detection",
      "reference/anycast_tooling.md section 1.2"),
@@ -56,7 +66,8 @@ def apply(action, containers):
             import subprocess
             subprocess.run(action.split() + [c], check=False, capture_output=True, timeout=60)
         else:
-            sh(c, action.format(ifname=uplink(c)), check=False)
+            script = action.format(link_down=LINK_DOWN, link_up=LINK_UP)
+            sh(c, script.format(ifname=uplink(c)) if "{ifname}" in script else script, check=False)
 
 
 def run_fault(name, vp, containers, seconds, rate):
