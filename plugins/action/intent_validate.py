@@ -10,24 +10,8 @@ from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.anycast.network.plugins.module_utils.intent import derive
+from ansible_collections.anycast.network.plugins.module_utils.plain_data import plain as _plain
 from ansible_collections.anycast.network.plugins.module_utils.intent.validate import validate
-
-
-def _plain(value):
-    """Templated values carry tags in ansible-core 2.19; validation wants plain containers."""
-    if isinstance(value, dict):
-        return {_plain(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
-    return value
 
 
 class ActionModule(ActionBase):

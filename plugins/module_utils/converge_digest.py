@@ -14,6 +14,8 @@ import hashlib
 import json
 import os
 
+from ansible_collections.anycast.network.plugins.module_utils.plain_data import plain
+
 ROLE_PREFIXES = ("anycast_", "base_", "bird_", "caddy_", "nsd_", "healthgate_", "metrics_")
 # Results of this run and switches that do not change what is rendered.
 VOLATILE = ("anycast_converged", "anycast_full_converge", "anycast_lab_probe", "anycast_lab_ca", "anycast_strategy",
@@ -49,21 +51,6 @@ def content_digest(root=None):
                     digest.update(hashlib.sha256(handle.read()).digest())
     _CONTENT[root] = digest.hexdigest()
     return _CONTENT[root]
-
-
-def plain(value):
-    """Plain JSON types (templated values may carry tags)."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return str(value)
 
 
 def _strings(value):
@@ -128,4 +115,4 @@ def digest(task_vars, template, root=None):
     material = inputs(task_vars, template)
     material["files"] = named_files(material["variables"])
     material["collection"] = content_digest(root)
-    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()

@@ -144,10 +144,10 @@ pops:
   sample: {"lhr": {"instances": ["lhr-1", "lhr-2"], "sessions_up": 4, "sessions": 4, "exported": 4}}
 """
 
-import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.anycast.network.plugins.module_utils import atomic_file
 
 from ansible_collections.anycast.network.plugins.module_utils.report import (
     ReportError,
@@ -170,21 +170,6 @@ def _read(path):
             return fh.read()
     except OSError:
         return None
-
-
-def _write_atomic(path, data):
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".catchment-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def run(module):
@@ -213,7 +198,7 @@ def run(module):
     if module.check_mode:
         return result
     if html_changed:
-        _write_atomic(p["html"], page)
+        atomic_file.write(p["html"], page)
     if png_needed:
         renderer = p["renderer"]
         chromium = find_chromium(p["chromium"]) if renderer in ("auto", "chromium") else None
@@ -227,7 +212,7 @@ def run(module):
         else:
             data = draw_png(report, width=p["width"])
             result["renderer"] = "pillow"
-        _write_atomic(p["png"], data)
+        atomic_file.write(p["png"], data)
     return result
 
 

@@ -106,9 +106,10 @@ import hashlib
 import json
 import os
 import subprocess
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.anycast.network.plugins.module_utils import atomic_file
 
 VERSION = 1
 _ENABLED = ("enabled", "enabled-runtime", "static", "alias", "indirect", "generated")
@@ -203,19 +204,7 @@ def build_record(digest, files, units, probes):
 
 
 def write_record(path, record):
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, mode=0o755, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".converged.")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(record, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_file.write(path, json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
 def main():

@@ -116,11 +116,11 @@ table:
 
 
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.anycast.network.plugins.module_utils import atomic_file
 from ansible_collections.anycast.network.plugins.module_utils.lab import ca
 from ansible_collections.anycast.network.plugins.module_utils.lab import podman
 from ansible_collections.anycast.network.plugins.module_utils.lab import probe
@@ -133,13 +133,7 @@ def write_report(path, probes, sessions, edge_sessions):
         "edge_sessions": edge_sessions,
         "unicast": {vp["vantage"]: vp["unicast"] for vp in probes},
     }
-    os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o755, exist_ok=True)
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=4, sort_keys=True)
-        handle.write("\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    atomic_file.write(path, json.dumps(data, indent=4, sort_keys=True) + "\n")
 
 
 def main():
