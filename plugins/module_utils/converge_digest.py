@@ -2,10 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The digest of everything an instance's configuration is made from, computed on the controller.
 
-Inputs: the collection's roles, plugins and playbooks (their files' content), the host's variables the roles read (anycast_* and
-the role prefixes), the inventory variables of every instance, the inventory's groups, and the content of every
-controller file an absolute path in those variables names (a CA root, a password file). Two runs with the same digest
-render the same configuration, provided roles read the world outside the instance through variables only.
+Inputs: the collection's roles, plugins and playbooks (their files' content), the host's variables the roles read
+(anycast_* and the role prefixes), the inventory variables of every instance, the inventory's groups, and the content
+of every controller file an absolute path in those variables names (a CA root, a password file). Two runs with the
+same digest render the same configuration, provided roles read the world outside the instance through variables only.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ansible_collections.anycast.network.plugins.module_utils.plain_data import 
 
 ROLE_PREFIXES = ("anycast_", "base_", "bird_", "caddy_", "nsd_", "healthgate_", "metrics_")
 # Results of this run and switches that do not change what is rendered.
-VOLATILE = ("anycast_converged", "anycast_full_converge", "anycast_lab_probe", "anycast_lab_ca", "anycast_strategy",
+VOLATILE = ("anycast_converged", "anycast_full_converge", "anycast_lab_probe", "anycast_strategy",
             "anycast_configure_serial")
 HOST_KEYS = ("anycast_pop", "anycast_instance_index", "anycast_provider", "anycast_address", "anycast_address6")
 # A file named in a variable is hashed when it is at most this large; larger ones count by size and mtime.
@@ -33,7 +33,7 @@ def collection_root():
 
 def content_digest(root=None):
     """SHA-256 over the path and content of every file under roles/, plugins/ and playbooks/ (which roles run, and
-    how) (computed once per process)."""
+    how); computed once per process."""
     root = root or collection_root()
     if root in _CONTENT:
         return _CONTENT[root]

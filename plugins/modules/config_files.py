@@ -170,7 +170,8 @@ def _current(path):
 
 
 def prepare_file(module, spec, changed, diffs):
-    """Compare; when the content differs, write and check a temporary file. Returns (tmp, dest) to rename, or None."""
+    """Compare; when the file differs, prepare the change (a checked temporary file, or new owner, group and mode).
+    Returns the function that puts it in place, or None."""
     dest = spec["dest"]
     secret = spec.get("secret_content") is not None
     if secret == (spec.get("content") is not None):
@@ -192,9 +193,7 @@ def prepare_file(module, spec, changed, diffs):
     if module.check_mode:
         return None
     if not content_changed:
-        os.chown(dest, uid, gid)
-        os.chmod(dest, mode)
-        return None
+        return lambda: (os.chown(dest, uid, gid), os.chmod(dest, mode))
     directory = os.path.dirname(dest)
     if not os.path.isdir(directory):
         module.fail_json(msg="the directory of %s does not exist" % dest)
@@ -213,7 +212,7 @@ def prepare_file(module, spec, changed, diffs):
             module.fail_json(msg="%s failed its check (%s), left as it was: %s"
                              % (dest, spec["validate"], (err or out).strip()[-2000:]),
                              rc=rc, stdout=out, stderr=err, changed_files=changed[:-1])
-    return tmp, dest
+    return lambda: os.rename(tmp, dest)
 
 
 # Temporary files of this run; those not renamed are removed whatever happens (a failed check exits the module).
@@ -260,13 +259,13 @@ def main():
             ensure_directory(module, spec, changed)
         ready = []
         for spec in module.params["files"]:
-            move = prepare_file(module, spec, changed, diffs)
-            if move and module.params["all_or_nothing"]:
-                ready.append(move)
-            elif move:
-                os.rename(*move)
-        for move in ready:
-            os.rename(*move)
+            commit = prepare_file(module, spec, changed, diffs)
+            if commit and module.params["all_or_nothing"]:
+                ready.append(commit)
+            elif commit:
+                commit()
+        for commit in ready:
+            commit()
     finally:
         _cleanup()
     manages = module.params["manages"] or {}

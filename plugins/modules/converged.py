@@ -16,9 +16,9 @@ description:
   - O(state=check) compares the instance with that record in one run; the instance is converged only when the digest
     is the same, every recorded file has the recorded content, every recorded unit is active and enabled, and every
     recorded probe reports no change. Any difference is a reason, and the instance is configured again.
-  - The digest covers the collection's roles, plugins and playbooks, the host's variables that the roles read (C(anycast_*) and
-    the role prefixes), the C(anycast_*) variables of every instance, the inventory's groups, and the content of
-    every controller file named by an absolute path in those variables (a CA root, for example).
+  - The digest covers the collection's roles, plugins and playbooks, the host's variables that the roles read
+    (C(anycast_*) and the role prefixes), the C(anycast_*) variables of every instance, the inventory's groups, and
+    the content of every controller file named by an absolute path in those variables (a CA root, for example).
   - Roles must read the world outside the instance through variables only; then the digest is complete.
 author:
   - anycast.network contributors

@@ -95,22 +95,16 @@ def main():
     except podman.LabError as exc:
         module.fail_json(msg=str(exc))
 
-    def exec_(container, *cmd, **kwargs):
-        if module.check_mode and cmd[:2] == ("sh", "-c") and "systemctl reload" in cmd[2]:
-            return podman.podman("--version")
-        return podman.exec_(container, *cmd, **kwargs)
-
     try:
-        result = ca.converge_certificates(exec_, plan, module.params["intent"],
-                                          timeout=0 if module.check_mode else module.params["timeout"])
+        result = ca.converge_certificates(podman.exec_, plan, module.params["intent"],
+                                          timeout=0 if module.check_mode else module.params["timeout"],
+                                          check_mode=module.check_mode)
     except podman.LabError as exc:
         module.fail_json(msg=str(exc))
     out = {"changed": bool(result["nudged"]) and not module.check_mode, "instances": result["instances"],
            "nudged": result["nudged"], "issuing_root": result["root"] or ""}
-    if not result["ok"] and not module.check_mode:
-        bad = sorted("%s (%s: %s)" % (i, h, s) for i, hosts in result["instances"].items()
-                     for h, s in hosts.items() if s != "valid")
-        module.fail_json(msg=result.get("error") or "no certificate from the lab CA on: %s" % ", ".join(bad), **out)
+    if ca.problem(result) and not module.check_mode:
+        module.fail_json(msg=ca.problem(result), **out)
     module.exit_json(**out)
 
 

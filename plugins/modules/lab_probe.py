@@ -48,8 +48,8 @@ options:
     default: 180
   report:
     description:
-      - Also write the results as JSON to this file (its directory is made), with the vantage points' results, the lab
-        routers' and the provider edges' sessions, and the unicast reachability per vantage point.
+      - Also write the results as JSON to this file (its directory is made), with the vantage points' results, the
+        lab routers' and the provider edges' sessions, and the unicast reachability per vantage point.
       - A report is output, not configuration; writing it does not count as a change. Not written in check mode.
     type: path
 notes:
@@ -160,19 +160,13 @@ def main():
     # The certificates, the routers' sessions and the vantage points' probes are read side by side; the probes use
     # plain HTTP, so they do not wait for the certificates.
     certificates = {}
-
-    def exec_(container, *cmd, **kwargs):
-        # In check mode the lab is not nudged (no Caddy reload).
-        if module.check_mode and cmd[:2] == ("sh", "-c") and "systemctl reload" in cmd[2]:
-            return podman.podman("--version")
-        return podman.exec_(container, *cmd, **kwargs)
-
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             certs = None
             if module.params["certificates"]:
-                certs = pool.submit(ca.converge_certificates, exec_, plan, module.params["intent"],
-                                    timeout=0 if module.check_mode else module.params["certificate_timeout"])
+                certs = pool.submit(ca.converge_certificates, podman.exec_, plan, module.params["intent"],
+                                    timeout=0 if module.check_mode else module.params["certificate_timeout"],
+                                    check_mode=module.check_mode)
             summaries = pool.submit(podman.router_summaries, plan)
             probes = probe.probe_all(plan, module.params["intent"], count=module.params["count"],
                                      vantage_points=module.params["vantage_points"] or None)
@@ -184,11 +178,8 @@ def main():
         module.fail_json(msg=str(exc))
     if certs is not None:
         certificates = {"instances": certs["instances"], "nudged": certs["nudged"]}
-        if not certs["ok"] and not module.check_mode:
-            bad = sorted("%s (%s: %s)" % (i, h, s) for i, hosts in certs["instances"].items()
-                         for h, s in hosts.items() if s != "valid")
-            module.fail_json(msg=certs.get("error") or "no certificate from the lab CA on: %s" % ", ".join(bad),
-                             certificates=certificates)
+        if ca.problem(certs) and not module.check_mode:
+            module.fail_json(msg=ca.problem(certs), certificates=certificates)
     if module.params["report"] and not module.check_mode:
         write_report(module.params["report"], probes, sessions, edge_sessions)
     module.exit_json(changed=False, certificates=certificates, probes=probes, table=probe.table(probes),

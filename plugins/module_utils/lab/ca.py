@@ -231,7 +231,7 @@ def check_certificate(exec_, container, address, hostname, root_pem):
     return "missing"
 
 
-def converge_certificates(exec_, plan, intent, timeout=180, step=0.5, patience=6.0):
+def converge_certificates(exec_, plan, intent, timeout=180, step=0.5, patience=6.0, check_mode=False):
     """Make every lab instance hold a certificate from the lab CA for every lab-ACME web service, then report.
 
     The lab's CA is started in the background and forgets everything when it restarts, so after the lab (re)starts
@@ -239,6 +239,7 @@ def converge_certificates(exec_, plan, intent, timeout=180, step=0.5, patience=6
     gone, and an ACME account that CA no longer knows. This is the lab's doing, so the lab repairs it: the lab CA's
     account (and a stale certificate) is removed from Caddy's storage, and Caddy is reloaded (a forced, graceful reload: it starts obtaining at once). Each instance is nudged at most
     twice; then this waits, bounded by `timeout`, and returns {"ok": bool, "root": PEM, "instances": {...}}.
+    With check_mode, a nudge is reported but not made.
     """
     import time  # pylint: disable=import-outside-toplevel
 
@@ -288,7 +289,8 @@ def converge_certificates(exec_, plan, intent, timeout=180, step=0.5, patience=6
                 stored = [CADDY_ACCOUNTS] + ([CADDY_CERTS] if state == "stale" else [])
                 cmd = "rm -rf %s && systemctl reload caddy" % " ".join(
                     "%s/%s" % (d, storage_dir(directory)) for d in stored)
-                exec_(container, "sh", "-c", cmd, timeout=60)
+                if not check_mode:
+                    exec_(container, "sh", "-c", cmd, timeout=60)
                 nudges[iname] = nudges.get(iname, 0) + 1
                 last_nudge[iname] = time.monotonic()
                 result["nudged"].append({"instance": iname, "reason": state})
@@ -299,3 +301,12 @@ def converge_certificates(exec_, plan, intent, timeout=180, step=0.5, patience=6
         result["instances"].setdefault(iname, {})[hostname] = state
     result["ok"] = all(state == "valid" for state in states.values())
     return result
+
+
+def problem(result):
+    """What converge_certificates found wrong, in one sentence; None when every certificate is valid."""
+    if result["ok"]:
+        return None
+    bad = sorted("%s (%s: %s)" % (i, h, s) for i, hosts in result["instances"].items()
+                 for h, s in hosts.items() if s != "valid")
+    return result.get("error") or "no certificate from the lab CA on: %s" % ", ".join(bad)

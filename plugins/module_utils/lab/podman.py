@@ -218,7 +218,6 @@ def up(plan, state_dir, image="%s:current" % IMAGE, timeout=120, check_mode=Fals
         want[node["container"]] = {"node": node, "files": files, "args": args,
                                    "hash": _spec_hash(args, files, image_id)}
 
-
     # Containers to remove: not in the plan, or built from another spec; networks likewise.
     stale_nets = [n for n, info in have_nets.items()
                   if n not in want_nets or info["labels"].get(LABEL + ".spec") != want_nets[n]["hash"]]

@@ -221,6 +221,12 @@ def test_converge_nudges_missing_and_stale_certificates_once_and_leaves_valid_on
     assert all(v == {"www.anycast.test": "valid"} for v in result["instances"].values())
     reloads = [c for c, cmd in lab.calls if "systemctl reload" in cmd[-1]]
     assert sorted(reloads) == ["anycast-lab-ams-1", "anycast-lab-lhr-2"]
+    # In check mode the same nudges are reported, none is made.
+    dry = FakeLab(dict(states, **{"ams-1": "missing", "lhr-2": "stale"}), obtain=False)
+    result = ca.converge_certificates(dry, plan, INTENT, timeout=0, step=0, patience=0, check_mode=True)
+    assert sorted(n["instance"] for n in result["nudged"]) == ["ams-1", "lhr-2"]
+    assert not [c for c, cmd in dry.calls if "systemctl reload" in cmd[-1]]
+    assert ca.problem(result).startswith("no certificate from the lab CA on: ams-1 (www.anycast.test: missing)")
     # All valid: nothing is touched.
     quiet = FakeLab({n: "valid" for n in names})
     assert ca.converge_certificates(quiet, plan, INTENT, timeout=5, step=0)["nudged"] == []
