@@ -21,6 +21,8 @@ sys.path.insert(0, str(ROOT / "collections"))
 
 import yaml  # noqa: E402
 
+from ansible_collections.anycast.network.plugins.module_utils.lab import podman  # noqa: E402
+
 from test_services_helpers import (DNS4, WEB4, dns_instance, find, http_instance, sh, stream,  # noqa: E402
                                    wait)
 
@@ -63,8 +65,7 @@ def uplink(container):
 def apply(action, containers):
     for c in containers:
         if action.startswith("podman "):
-            import subprocess
-            subprocess.run(action.split() + [c], check=False, capture_output=True, timeout=60)
+            podman.podman(*action.split()[1:], c, check=False, timeout=60)
         else:
             script = action.format(link_down=LINK_DOWN, link_up=LINK_UP)
             sh(c, script.format(ifname=uplink(c)) if "{ifname}" in script else script, check=False)

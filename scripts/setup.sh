@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   python3 python3-venv python3-dev gcc
-  podman runc debootstrap uidmap iproute2 iputils-ping
+  podman netavark aardvark-dns runc debootstrap uidmap iproute2 iputils-ping
   openssh-client sshpass curl ca-certificates git
   knot-dnsutils bind9-dnsutils jq
 )

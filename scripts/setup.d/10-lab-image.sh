@@ -16,7 +16,7 @@ MIRROR=${MIRROR:-http://deb.debian.org/debian}
 STATE=.lab
 CACHE=.cache/lab-image
 
-apt_ensure podman runc debootstrap openssh-client
+apt_ensure podman netavark aardvark-dns runc debootstrap openssh-client
 
 # The controller's SSH key for the lab, generated once.
 mkdir -p "$STATE"

@@ -7,9 +7,9 @@ from ansible_collections.anycast.network.plugins.module_utils.lab import podman
 
 
 def test_lab_up_over_leftovers_of_a_killed_run(default_lab, lab_plan, lab_state_dir):
-    subprocess.run(["podman", "kill", "anycast-lab-lhr-1", "anycast-lab-atlas-jfk", "anycast-lab-client-sea"],
+    subprocess.run([*podman.PODMAN, "kill", "anycast-lab-lhr-1", "anycast-lab-atlas-jfk", "anycast-lab-client-sea"],
                    check=True, capture_output=True)
-    subprocess.run(["podman", "network", "create", "--internal", "--label", "anycast.network.lab=network",
+    subprocess.run([*podman.PODMAN, "network", "create", "--internal", "--label", "anycast.network.lab=network",
                     "--subnet", "198.19.250.0/29", "anycast-lab-stale"], check=True, capture_output=True)
     result = podman.up(lab_plan("default"), str(lab_state_dir), timeout=90)
     assert set(result["started"]) == {"anycast-lab-lhr-1", "anycast-lab-atlas-jfk", "anycast-lab-client-sea"}

@@ -46,8 +46,14 @@ class LabError(RuntimeError):
     pass
 
 
+# The lab's networks need netavark: it lets a container hold a network's first address (the provider edges do), where
+# CNI's bridge plugin keeps it for the host. Podman picks its backend once per machine (CNI where it ran before
+# netavark was installed), so every podman call of the project names it.
+PODMAN = ("podman", "--network-backend", "netavark")
+
+
 def podman(*args, check=True, timeout=120, input_text=None):
-    proc = subprocess.run(["podman"] + list(args), capture_output=True, text=True, timeout=timeout,
+    proc = subprocess.run(list(PODMAN) + list(args), capture_output=True, text=True, timeout=timeout,
                           input=input_text, check=False)
     if check and proc.returncode != 0:
         raise LabError("podman %s failed (%d): %s" % (" ".join(args[:3]), proc.returncode,
