@@ -19,6 +19,10 @@ description:
     was (files before it are in place, as with one task per file).
   - With O(all_or_nothing), every changed file is checked before any replaces its destination.
   - Content comes rendered from the controller (for example C(lookup('ansible.builtin.template', 'x.j2'))).
+  - Then the role's O(units), in the same run. C(systemctl daemon-reload) when a unit file changed, one
+    C(systemctl enable) and one C(systemctl start) for the units that need it (systemd starts them side by side),
+    and a reload or restart of a unit that already ran when a file it depends on changed. A unit this run started
+    is not reloaded (it started with the new files). This replaces a task per unit and the role's handlers.
 author:
   - anycast.network contributors
 options:
@@ -69,6 +73,36 @@ options:
         type: list
         elements: list
         default: []
+  units:
+    description: Units to keep enabled and running, handled after the files.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: The unit., type: str, required: true}
+      enabled: {description: Enable the unit (start at boot)., type: bool, default: true}
+      reload_on:
+        description:
+          - Regular expressions searched in the paths of the files and directories this run changed; a match reloads
+            a unit that was already running (C(systemctl reload), or O(units[].reload_command)).
+        type: list
+        elements: str
+        default: []
+      reload:
+        description: Reload a running unit whatever changed here (a change made by another task of the role).
+        type: bool
+        default: false
+      restart:
+        description: Restart instead of reload (for a daemon that cannot reload).
+        type: bool
+        default: false
+      reload_command:
+        description: The command that reloads the unit, instead of C(systemctl reload); run without a shell.
+        type: list
+        elements: str
+      reload_expect:
+        description: A regular expression the reload command's output must match (for commands that exit 0 on failure).
+        type: str
   all_or_nothing:
     description:
       - Check every changed file before any is put in place; one failed check leaves every destination as it was.
@@ -96,8 +130,10 @@ EXAMPLES = r"""
       - dest: /etc/anycast/healthgate.json
         content: "{{ lookup('ansible.builtin.template', 'healthgate.json.j2') }}"
         validate: /usr/local/sbin/anycast-healthgate --check-config --config %s
+    units:
+      - name: anycast-healthgate
+        reload_on: ["."]
   register: healthgate_files
-  notify: reload anycast-healthgate
 """
 
 RETURN = r"""
@@ -112,6 +148,11 @@ changed_files:
   type: list
   elements: str
   sample: [/etc/caddy/Caddyfile]
+units:
+  description: What was done to each unit of O(units) (or would be, in check mode).
+  returned: always
+  type: dict
+  sample: {caddy: [reload], anycast-acme-relay: [enable, start]}
 """
 
 import grp
@@ -123,6 +164,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
+from ansible_collections.anycast.network.plugins.module_utils import systemd_units
 
 
 def _ids(module, owner, group):
@@ -235,6 +277,7 @@ def main():
                 "mode": {"type": "str", "default": "0755"},
             }},
             "all_or_nothing": {"type": "bool", "default": False},
+            "units": {"type": "list", "elements": "dict", "default": [], "options": systemd_units.UNIT_OPTIONS},
             "manages": {"type": "dict", "default": {}, "options": {
                 "files": {"type": "list", "elements": "path", "default": []},
                 "units": {"type": "list", "elements": "str", "default": []},
@@ -268,10 +311,12 @@ def main():
             commit()
     finally:
         _cleanup()
+    units_changed, units = systemd_units.converge(module, module.params["units"], changed)
     manages = module.params["manages"] or {}
-    result = {"changed": bool(changed), "changed_files": changed, "manages": {
+    result = {"changed": bool(changed) or units_changed, "changed_files": changed, "units": units, "manages": {
         "files": [spec["dest"] for spec in module.params["files"]] + list(manages.get("files") or []),
-        "units": list(manages.get("units") or []),
+        "units": list(manages.get("units") or []) + [u["name"] for u in module.params["units"]
+                                                    if u["name"] not in (manages.get("units") or [])],
         "probes": [list(map(str, argv)) for argv in manages.get("probes") or []],
     }}
     if module._diff and diffs:

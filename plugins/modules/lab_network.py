@@ -52,6 +52,12 @@ options:
     description: The lab image.
     type: str
     default: localhost/anycast-lab-node:current
+  image_script:
+    description:
+      - The script that builds the lab image (C(scripts/setup.d/10-lab-image.sh)). With O(state=present), it is
+        run first when the image its definition builds (C(<script> --print-tag)) is missing or is not O(image);
+        quick otherwise (one C(podman image inspect)).
+    type: path
   timeout:
     description: Seconds to wait for sessions and instances.
     type: int
@@ -144,6 +150,11 @@ networks_removed:
   returned: always
   type: list
   elements: str
+image_built:
+  description: With O(image_script), whether the lab image was built (or tagged) by this run.
+  returned: with O(state=present)
+  type: bool
+  sample: false
 images_removed:
   description: Image tags removed.
   returned: state=absent
@@ -167,6 +178,7 @@ def main():
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
             "keep_image": {"type": "bool", "default": True},
             "image": {"type": "str", "default": "localhost/anycast-lab-node:current"},
+            "image_script": {"type": "path"},
             "timeout": {"type": "int", "default": 120},
         },
         required_if=[("state", "present", ("topology", "intent"))],
@@ -177,10 +189,15 @@ def main():
         if params["state"] == "absent":
             result = podman.down(keep_image=params["keep_image"], check_mode=module.check_mode)
             module.exit_json(**result)
+        image_built = False
+        if params["image_script"]:
+            image_built = podman.ensure_image(params["image_script"], params["image"], check_mode=module.check_mode)
         topo = topo_mod.load(params["topology"])
         plan = addressing.plan_for_intent(topo, params["intent"], image=params["image"])
         result = podman.up(plan, params["state_dir"], image=params["image"], timeout=params["timeout"],
                            check_mode=module.check_mode)
+        result["image_built"] = image_built
+        result["changed"] = result["changed"] or image_built
         summaries = result.pop("summaries", None)
         if not module.check_mode:
             result["sessions"] = podman.router_sessions(plan, summaries=summaries)

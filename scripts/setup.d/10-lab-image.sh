@@ -3,6 +3,7 @@
 # built locally with debootstrap and `podman import` (no registry is reachable).
 # Tagged localhost/anycast-lab-node:<hash of its definition> and :current, labelled anycast.network.lab.
 # Rebuilt only when lab/image/ changes; quick when the image is there. Also makes the lab's SSH key (.lab/).
+# --print-tag: print the tag the current definition builds, and nothing else (the lab module compares it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib/apt.sh
@@ -16,6 +17,14 @@ MIRROR=${MIRROR:-http://deb.debian.org/debian}
 STATE=.lab
 CACHE=.cache/lab-image
 
+# The definition's hash: the package list, the customisation script and the suite.
+HASH=$( { echo "$SUITE"; cat lab/image/packages.txt lab/image/customize.sh; } | sha256sum | cut -c1-12)
+TAG="$IMAGE:$HASH"
+if [ "${1:-}" = --print-tag ]; then
+  echo "$TAG"
+  exit 0
+fi
+
 apt_ensure podman netavark aardvark-dns runc debootstrap openssh-client
 
 # The controller's SSH key for the lab, generated once.
@@ -24,10 +33,6 @@ chmod 0700 "$STATE"
 if [ ! -s "$STATE/id_ed25519" ]; then
   ssh-keygen -q -t ed25519 -N '' -C anycast-lab-controller -f "$STATE/id_ed25519"
 fi
-
-# The definition's hash: the package list, the customisation script and the suite.
-HASH=$( { echo "$SUITE"; cat lab/image/packages.txt lab/image/customize.sh; } | sha256sum | cut -c1-12)
-TAG="$IMAGE:$HASH"
 
 if podman image exists "$TAG"; then
   # Cached: make sure :current points at it.

@@ -186,6 +186,26 @@ def _parallel(func, items, workers=6):
         raise LabError("; ".join(errors))
 
 
+def ensure_image(script, image, check_mode=False):
+    """Run the image script when the image its definition builds is missing or is not `image`; True when it ran."""
+    script = os.path.abspath(script)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(script)))  # <root>/scripts/setup.d/<script>
+    proc = subprocess.run(["bash", script, "--print-tag"], cwd=root, capture_output=True, text=True, check=False,
+                          timeout=60)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise LabError("%s --print-tag failed: %s" % (script, (proc.stderr or proc.stdout).strip()))
+    tag = proc.stdout.strip()
+    ids = podman("image", "inspect", "--format", "{{.Id}}", tag, image, check=False).stdout.split()
+    if len(ids) == 2 and ids[0] == ids[1]:
+        return False
+    if check_mode:
+        return True
+    proc = subprocess.run(["bash", script], cwd=root, capture_output=True, text=True, check=False, timeout=1800)
+    if proc.returncode != 0:
+        raise LabError("building the lab image failed: %s" % (proc.stderr or proc.stdout).strip()[-2000:])
+    return True
+
+
 def _catch(func, item):
     try:
         func(item)

@@ -1,0 +1,145 @@
+"""anycast.network.config_files: the role's units in the same run (enable, start, reload only what changed).
+
+`systemctl` is a stand-in on PATH that keeps the units' states in a JSON file and logs every call."""
+
+import json
+import os
+import sys
+
+import pytest
+
+from ansible_collections.anycast.network.plugins.module_utils import systemd_units
+from ansible_collections.anycast.network.plugins.modules import config_files
+
+FAKE_SYSTEMCTL = r'''#!%(python)s
+import json, sys
+state_file, log_file = %(state)r, %(log)r
+units = json.load(open(state_file))
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+open(log_file, "a").write(" ".join(args) + "\n")
+verb, names = args[0], args[1:]
+if verb == "show":
+    blocks = []
+    for n in names:
+        u = units.get(n, {"LoadState": "not-found", "ActiveState": "inactive", "UnitFileState": ""})
+        blocks.append("\n".join("%%s=%%s" %% (k, u[k]) for k in ("LoadState", "ActiveState", "UnitFileState")))
+    print("\n\n".join(blocks))
+elif verb == "enable":
+    for n in names: units[n]["UnitFileState"] = "enabled"
+elif verb == "start":
+    for n in names:
+        if units[n].get("broken"):
+            print("Job for %%s failed" %% n, file=sys.stderr); sys.exit(1)
+        units[n]["ActiveState"] = "active"
+elif verb == "status":
+    print("status of", names[0])
+json.dump(units, open(state_file, "w"))
+'''
+
+
+@pytest.fixture
+def systemctl(tmp_path, monkeypatch):
+    """Returns (set_units(dict), calls()): the stand-in's unit table and the calls it received."""
+    bin_dir, state, log = tmp_path / "bin", tmp_path / "units.json", tmp_path / "calls.log"
+    bin_dir.mkdir()
+    state.write_text("{}")
+    log.write_text("")
+    script = bin_dir / "systemctl"
+    script.write_text(FAKE_SYSTEMCTL % {"python": sys.executable, "state": str(state), "log": str(log)})
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", "%s:%s" % (bin_dir, os.environ["PATH"]))
+
+    def set_units(units):
+        state.write_text(json.dumps({n: dict({"LoadState": "loaded"}, **u) for n, u in units.items()}))
+
+    def calls():
+        return [line for line in log.read_text().splitlines() if not line.startswith("show")]
+    return set_units, calls
+
+
+def _conf(tmp_path, content):
+    return {"dest": str(tmp_path / "app.conf"), "content": content, "owner": _me(), "group": _group()}
+
+
+def _me():
+    import pwd
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+def _group():
+    import grp
+    return grp.getgrgid(os.getgid()).gr_name
+
+
+def test_a_fresh_unit_is_enabled_and_started_once_and_not_reloaded(run, tmp_path, systemctl):
+    set_units, calls = systemctl
+    set_units({"app": {"ActiveState": "inactive", "UnitFileState": "disabled"},
+               "helper": {"ActiveState": "inactive", "UnitFileState": "static"}})
+    args = {"files": [_conf(tmp_path, "a\n")], "units": [{"name": "app", "reload_on": ["app.conf"]},
+                                                          {"name": "helper"}]}
+    first = run(config_files, args)
+    assert first["changed"] and first["units"] == {"app": ["enable", "start"], "helper": ["start"]}
+    assert calls() == ["enable app", "start app helper"]
+    assert first["manages"]["units"] == ["app", "helper"]
+    again = run(config_files, args)
+    assert again["changed"] is False and again["units"] == {"app": [], "helper": []}
+    assert calls() == ["enable app", "start app helper"]
+
+
+def test_a_running_unit_is_reloaded_only_when_its_files_changed(run, tmp_path, systemctl):
+    set_units, calls = systemctl
+    set_units({"app": {"ActiveState": "active", "UnitFileState": "enabled"},
+               "other": {"ActiveState": "active", "UnitFileState": "enabled"}})
+    units = [{"name": "app", "reload_on": ["^%s$" % (tmp_path / "app.conf")]},
+             {"name": "other", "reload_on": ["/other/"], "restart": True}]
+    result = run(config_files, {"files": [_conf(tmp_path, "a\n")], "units": units})
+    assert result["units"] == {"app": ["reload"], "other": []}
+    assert calls() == ["reload app"]
+    assert run(config_files, {"files": [_conf(tmp_path, "a\n")], "units": units})["changed"] is False
+    forced = run(config_files, {"files": [_conf(tmp_path, "a\n")],
+                                "units": [dict(units[1], reload=True)]})
+    assert forced["changed"] and forced["units"] == {"other": ["restart"]}
+    assert calls()[-1] == "restart other"
+
+
+def test_reload_command_and_its_expected_answer(run, tmp_path, systemctl):
+    set_units, _ = systemctl
+    set_units({"bird": {"ActiveState": "active", "UnitFileState": "enabled"}})
+    said = tmp_path / "said"
+    ok = {"name": "bird", "reload": True, "reload_command": ["sh", "-c", "echo Reconfigured; touch %s" % said],
+          "reload_expect": "Reconfigured"}
+    assert run(config_files, {"units": [ok]})["units"] == {"bird": ["reload"]} and said.exists()
+    bad = dict(ok, reload_command=["echo", "Reconfiguration failed"])
+    result = run(config_files, {"units": [bad]})
+    assert result["failed"] and "echo Reconfiguration failed failed" in result["msg"]
+
+
+def test_a_changed_unit_file_reloads_systemd_first(run, tmp_path, systemctl, monkeypatch):
+    set_units, calls = systemctl
+    set_units({"app": {"ActiveState": "active", "UnitFileState": "enabled"}})
+    monkeypatch.setattr(systemd_units, "UNIT_DIRS", __import__("re").compile("^%s/" % tmp_path))
+    result = run(config_files, {"files": [_conf(tmp_path, "[Unit]\n")], "units": [{"name": "app"}]})
+    assert result["changed"] and calls() == ["daemon-reload"]
+
+
+def test_a_unit_that_fails_to_start_fails_the_run_with_its_status(run, tmp_path, systemctl):
+    set_units, _ = systemctl
+    set_units({"app": {"ActiveState": "failed", "UnitFileState": "enabled", "broken": True}})
+    result = run(config_files, {"units": [{"name": "app"}]})
+    assert result["failed"] and "systemctl start app failed" in result["msg"] and "status of app" in result["msg"]
+
+
+def test_check_mode_reports_and_does_nothing(run, tmp_path, systemctl):
+    set_units, calls = systemctl
+    set_units({"app": {"ActiveState": "active", "UnitFileState": "enabled"}})
+    units = [{"name": "app", "reload_on": ["app.conf"]}, {"name": "new"}]
+    result = run(config_files, {"files": [_conf(tmp_path, "a\n")], "units": units}, check_mode=True)
+    assert result["changed"] and result["units"] == {"app": ["reload"], "new": ["enable", "start"]}
+    assert calls() == [] and not (tmp_path / "app.conf").exists()
+
+
+def test_a_masked_or_missing_unit_is_an_error(run, systemctl):
+    set_units, _ = systemctl
+    set_units({"app": {"ActiveState": "inactive", "UnitFileState": "masked"}})
+    assert "masked" in run(config_files, {"units": [{"name": "app"}]})["msg"]
+    assert "does not exist" in run(config_files, {"units": [{"name": "gone"}]})["msg"]
