@@ -12,7 +12,7 @@ from ansible_collections.anycast.network.plugins.module_utils import converge_di
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("state", "digest", "state_file", "files", "units", "probes", "force"))
+    _VALID_ARGS = frozenset(("state", "digest", "state_file", "files", "units", "probes", "force", "bird"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)

@@ -27,6 +27,13 @@ UNIT_OPTIONS = {
 }
 
 
+def parse_show(out, names):
+    """{name: {property: value}} from the output of `systemctl show -p ... NAME...` (a block per unit, in order)."""
+    blocks = out.strip().split("\n\n")
+    return {name: dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+            for name, block in zip(names, blocks)}
+
+
 def read_states(module, names):
     """{name: {LoadState, ActiveState, UnitFileState}} from one `systemctl show`."""
     if not names:
@@ -35,12 +42,9 @@ def read_states(module, names):
                                       + list(names))
     if rc != 0:
         module.fail_json(msg="systemctl show failed: %s" % (err or out).strip())
-    blocks = [b for b in out.strip().split("\n\n")]
-    if len(blocks) != len(names):
-        module.fail_json(msg="systemctl show answered for %d of %d units" % (len(blocks), len(names)))
-    states = {}
-    for name, block in zip(names, blocks):
-        states[name] = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+    states = parse_show(out, names)
+    if len(out.strip().split("\n\n")) != len(names):
+        module.fail_json(msg="systemctl show answered for %d of %d units" % (len(states), len(names)))
     return states
 
 

@@ -136,35 +136,9 @@ warnings_found:
   elements: str
 """
 
-import json
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ..module_utils.bird import compare, parse_protocols, parse_routes
-
-
-def _birdc(module, *args):
-    cmd = list(module.params["birdc"])
-    if module.params["socket"]:
-        cmd += ["-s", module.params["socket"]]
-    cmd += list(args)
-    rc, out, err = module.run_command(cmd)
-    text = out + err
-    if rc != 0 or text.startswith("Unable to connect") or "Unable to connect to server" in text:
-        module.fail_json(msg="BIRD does not answer (%s): %s" % (" ".join(cmd), (text or "rc=%d" % rc).strip()),
-                         rc=rc)
-    return out
-
-
-def _read_json(module, path, what):
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
-    except FileNotFoundError:
-        return None
-    except ValueError as exc:
-        module.fail_json(msg="%s %s is not JSON: %s" % (what, path, exc))
+from ..module_utils.bird_read import BirdReadError, read_state
 
 
 def main():
@@ -181,59 +155,15 @@ def main():
         ),
         supports_check_mode=True,
     )
-    version, protocols = parse_protocols(_birdc(module, "show", "protocols", "all"))
-    exports = {}
-    sessions = []
-    for proto in protocols:
-        if proto["proto"] != "BGP":
-            continue
-        routes = []
-        if module.params["routes"] and proto.get("established"):
-            routes = parse_routes(_birdc(module, "show", "route", "export", proto["name"], "all"))
-        exports[proto["name"]] = routes
-        limits = {}
-        exported = 0
-        for chan in proto.get("channels", {}).values():
-            limits.update(chan.get("limits", {}))
-            exported += chan.get("routes", {}).get("exported", 0)
-        sessions.append({
-            "name": proto["name"],
-            "state": proto["state"],
-            "bgp_state": proto.get("bgp_state", ""),
-            "established": proto.get("established", False),
-            "neighbor_address": proto.get("neighbor_address", ""),
-            "neighbor_as": proto.get("neighbor_as"),
-            "local_as": proto.get("local_as"),
-            "last_error": proto.get("last_error", ""),
-            "info": proto.get("info", ""),
-            "routes_exported": exported,
-            "exported": routes,
-            "limits": limits,
-        })
-    result = dict(changed=False, bird_state={"version": version, "sessions": sessions, "protocols": protocols})
-    command = module.params["announce_command"]
-    if command and os.access(command, os.X_OK):
-        argv = [command] + (["--manifest", module.params["manifest"]] if module.params["manifest"] else []) + ["status"]
-        rc, out, _err = module.run_command(argv)
-        try:
-            result["announce_status"] = json.loads(out) if rc == 0 else {}
-        except ValueError:
-            result["announce_status"] = {}
-    if module.params["manifest"]:
-        manifest = _read_json(module, module.params["manifest"], "The routing manifest")
-        if manifest is None:
-            module.fail_json(msg="No routing manifest at %s: the anycast.network.bird role has not run here"
-                             % module.params["manifest"], **result)
-        state_path = module.params["announce_state"] or manifest.get("state_file")
-        state = _read_json(module, state_path, "The announcement state") if state_path and os.path.exists(
-            state_path) else None
-        problems, warnings = compare(manifest, protocols, exports, state,
-                                     honour_announce_state=module.params["honour_announce_state"])
-        result.update(problems=problems, warnings_found=warnings, announce_state=state or {})
-        if problems and module.params["fail_on_problems"]:
-            module.fail_json(msg="BIRD on this instance differs from the intent:\n- " + "\n- ".join(problems),
-                             **result)
-    module.exit_json(**result)
+    options = {k: v for k, v in module.params.items() if k != "fail_on_problems"}
+    try:
+        result = read_state(module.run_command, **options)
+    except BirdReadError as exc:
+        module.fail_json(msg=str(exc), **exc.result)
+    problems = result.get("problems")
+    if problems and module.params["fail_on_problems"]:
+        module.fail_json(msg="BIRD on this instance differs from the intent:\n- " + "\n- ".join(problems), **result)
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == "__main__":

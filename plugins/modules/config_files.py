@@ -44,12 +44,9 @@ options:
     suboptions:
       dest: {description: The file., type: path, required: true}
       content:
-        description: The content. Shown in diffs.
-        type: str
-      secret_content:
         description:
-          - The content, when it holds secrets; never logged or shown in diffs.
-          - Give exactly one of O(files[].content) and this.
+          - The content. Shown in diffs. Without it, the content is the entry for this O(files[].dest) in
+            O(secrets).
         type: str
       owner: {description: Owner name., type: str, default: root}
       group: {description: Group name., type: str, default: root}
@@ -59,6 +56,12 @@ options:
           - A command that must succeed on the new content before it replaces the file; C(%s) is the temporary
             file's path. Run without a shell (split like a shell would); not run in check mode.
         type: str
+  secrets:
+    description:
+      - Contents that hold secrets, by destination (a file of O(files) without O(files[].content)). Never logged
+        (not even in the instance's journal, where a module logs its arguments), never shown in diffs.
+    type: dict
+    default: {}
   manages:
     description:
       - What else the role manages, for the converge record (M(anycast.network.converged)); returned as RV(manages)
@@ -115,7 +118,7 @@ attributes:
     description: Reports what would change; validation commands are not run (the programs may not be installed yet).
   diff_mode:
     support: full
-    description: One diff per changed file, except files given with O(files[].secret_content).
+    description: One diff per changed file, except files whose content is in O(secrets).
 """
 
 EXAMPLES = r"""
@@ -211,14 +214,14 @@ def _current(path):
         return None
 
 
-def prepare_file(module, spec, changed, diffs):
+def prepare_file(module, spec, changed, diffs, secrets):
     """Compare; when the file differs, prepare the change (a checked temporary file, or new owner, group and mode).
     Returns the function that puts it in place, or None."""
     dest = spec["dest"]
-    secret = spec.get("secret_content") is not None
+    secret = dest in secrets
     if secret == (spec.get("content") is not None):
-        module.fail_json(msg="%s: give exactly one of content and secret_content" % dest)
-    new = to_bytes(spec["secret_content"] if secret else spec["content"], errors="surrogate_or_strict")
+        module.fail_json(msg="%s: give exactly one of its content and an entry in secrets" % dest)
+    new = to_bytes(secrets[dest] if secret else spec["content"], errors="surrogate_or_strict")
     uid, gid = _ids(module, spec["owner"], spec["group"])
     mode = int(spec["mode"], 8)
     if os.path.isdir(dest):
@@ -277,6 +280,9 @@ def main():
                 "mode": {"type": "str", "default": "0755"},
             }},
             "all_or_nothing": {"type": "bool", "default": False},
+            # A secret in a suboption would still reach the instance's journal: AnsibleModule logs a list option
+            # as its repr, where a multi-line secret no longer matches the value it masks.
+            "secrets": {"type": "dict", "default": {}, "no_log": True},
             "units": {"type": "list", "elements": "dict", "default": [], "options": systemd_units.UNIT_OPTIONS},
             "manages": {"type": "dict", "default": {}, "options": {
                 "files": {"type": "list", "elements": "path", "default": []},
@@ -286,7 +292,6 @@ def main():
             "files": {"type": "list", "elements": "dict", "default": [], "options": {
                 "dest": {"type": "path", "required": True},
                 "content": {"type": "str"},
-                "secret_content": {"type": "str", "no_log": True},
                 "owner": {"type": "str", "default": "root"},
                 "group": {"type": "str", "default": "root"},
                 "mode": {"type": "str", "default": "0644"},
@@ -302,7 +307,7 @@ def main():
             ensure_directory(module, spec, changed)
         ready = []
         for spec in module.params["files"]:
-            commit = prepare_file(module, spec, changed, diffs)
+            commit = prepare_file(module, spec, changed, diffs, module.params["secrets"])
             if commit and module.params["all_or_nothing"]:
                 ready.append(commit)
             elif commit:

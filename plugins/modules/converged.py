@@ -58,6 +58,14 @@ options:
     description: With O(state=check), report the instance as not converged whatever the record says.
     type: bool
     default: false
+  bird:
+    description:
+      - With O(state=record), the options of M(anycast.network.bird_state) the verify step uses (C(birdc),
+        C(manifest), C(honour_announce_state)), kept in the record.
+      - Then O(state=check), when the instance is converged, also reads BIRD's sessions and exports with them and
+        returns what M(anycast.network.bird_state) would as RV(bird). The verify step of a run that configured
+        nothing uses that instead of a second module run per instance; a problem found here is read again there.
+    type: dict
 attributes:
   check_mode:
     support: full
@@ -100,6 +108,12 @@ digest:
   description: The digest compared or recorded.
   returned: always
   type: str
+bird:
+  description:
+    - With O(bird), what M(anycast.network.bird_state) returns (C(bird_state), C(problems), C(warnings_found),
+      C(announce_status), ...), or C(error) when BIRD could not be read.
+  returned: with O(state=check), when the instance is converged and its record has O(bird)
+  type: dict
 """
 
 import hashlib
@@ -109,10 +123,10 @@ import subprocess
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.anycast.network.plugins.module_utils import atomic_file
+from ansible_collections.anycast.network.plugins.module_utils import atomic_file, systemd_units
+from ansible_collections.anycast.network.plugins.module_utils.bird_read import BirdReadError, read_state
 
 VERSION = 1
-_ENABLED = ("enabled", "enabled-runtime", "static", "alias", "indirect", "generated")
 
 
 def file_sha256(path):
@@ -132,11 +146,8 @@ def unit_states(units):
         return {}
     proc = subprocess.run(["systemctl", "show", "--property=Id,ActiveState,UnitFileState", "--"] + list(units),
                           capture_output=True, text=True, check=False)
-    states = {}
-    for unit, block in zip(units, proc.stdout.strip().split("\n\n")):
-        props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
-        states[unit] = (props.get("ActiveState", "unknown"), props.get("UnitFileState", "unknown"))
-    return states
+    return {unit: (props.get("ActiveState", "unknown"), props.get("UnitFileState", "unknown"))
+            for unit, props in systemd_units.parse_show(proc.stdout, units).items()}
 
 
 def probe_drift(argv):
@@ -175,7 +186,7 @@ def compare(record, digest, force=False):
     for unit, (active, enabled) in sorted(unit_states(units).items()):
         if active != "active":
             reasons.append("unit %s is %s" % (unit, active))
-        if enabled not in _ENABLED:
+        if enabled not in systemd_units.ENABLED_STATES:
             reasons.append("unit %s is %s" % (unit, enabled))
     for argv in record.get("probes") or []:
         problem = probe_drift([str(a) for a in argv])
@@ -193,13 +204,14 @@ def read_record(path):
     return data if isinstance(data, dict) else None
 
 
-def build_record(digest, files, units, probes):
+def build_record(digest, files, units, probes, bird=None):
     return {
         "version": VERSION,
         "digest": digest,
         "files": {path: file_sha256(path) for path in sorted(set(files))},
         "units": sorted(set(units)),
         "probes": [list(map(str, argv)) for argv in probes],
+        "bird": bird or None,
     }
 
 
@@ -217,6 +229,7 @@ def main():
             "units": {"type": "list", "elements": "str", "default": []},
             "probes": {"type": "list", "elements": "list", "default": []},
             "force": {"type": "bool", "default": False},
+            "bird": {"type": "dict"},
         },
         required_if=[("state", "record", ["digest"])],
         supports_check_mode=True,
@@ -226,8 +239,14 @@ def main():
     previous = read_record(params["state_file"])
     if params["state"] == "check":
         reasons = compare(previous, digest, params["force"])
-        module.exit_json(changed=False, converged=not reasons, reasons=reasons, digest=digest)
-    record = build_record(digest, params["files"], params["units"], params["probes"])
+        result = {"changed": False, "converged": not reasons, "reasons": reasons, "digest": digest}
+        if not reasons and previous.get("bird"):
+            try:
+                result["bird"] = read_state(module.run_command, **previous["bird"])
+            except (BirdReadError, TypeError) as exc:
+                result["bird"] = {"error": str(exc)}
+        module.exit_json(**result)
+    record = build_record(digest, params["files"], params["units"], params["probes"], params["bird"])
     changed = record != previous
     if changed and not module.check_mode:
         write_record(params["state_file"], record)

@@ -59,9 +59,8 @@ def test_files_before_a_failed_check_are_in_place_unless_all_or_nothing(run, tmp
 def test_check_mode_writes_nothing_and_shows_a_diff_but_never_a_secret(run, tmp_path):
     plain, secret = tmp_path / "plain", tmp_path / "secret"
     plain.write_text("old\n")
-    files = [_file(plain, "new\n", validate=FAILS),
-             {"dest": str(secret), "secret_content": "password hunter2\n", "owner": USER, "group": GROUP}]
-    result = run(config_files, _args(files), check_mode=True, diff=True)
+    files = [_file(plain, "new\n", validate=FAILS), {"dest": str(secret), "owner": USER, "group": GROUP}]
+    result = run(config_files, _args(files, secrets={str(secret): "password hunter2\n"}), check_mode=True, diff=True)
     assert result["changed"] and result["changed_files"] == [str(plain), str(secret)]
     assert plain.read_text() == "old\n" and not secret.exists()
     assert [d["after"] for d in result["diff"]] == ["new\n"]
@@ -75,6 +74,19 @@ def test_manages_lists_every_file_and_what_the_role_adds(run, tmp_path):
                                  "probes": [["true"]]}
 
 
-def test_content_or_secret_content_exactly_once(run, tmp_path):
+def test_content_or_a_secret_exactly_once(run, tmp_path):
     result = run(config_files, _args([{"dest": str(tmp_path / "x"), "owner": USER, "group": GROUP}]))
-    assert result["failed"] and "exactly one of content and secret_content" in result["msg"]
+    assert result["failed"] and "exactly one of its content and an entry in secrets" in result["msg"]
+    both = run(config_files, _args([_file(tmp_path / "x", "a\n")], secrets={str(tmp_path / "x"): "b\n"}))
+    assert both["failed"]
+
+
+def test_a_secret_is_not_in_the_journal_line_the_module_logs(run, tmp_path, monkeypatch):
+    """AnsibleModule logs its arguments on the instance (syslog/journal); a secret must not be in that line."""
+    logged = []
+    monkeypatch.setattr(config_files.AnsibleModule, "log", lambda self, msg, log_args=None: logged.append(msg))
+    conf = tmp_path / "bird.conf"
+    run(config_files, _args([{"dest": str(conf), "owner": USER, "group": GROUP, "mode": "0600"}],
+                            secrets={str(conf): 'protocol bgp up0 {\n  password "hunter2";\n}\n'}))
+    assert "hunter2" in conf.read_text()
+    assert logged and not any("hunter2" in line for line in logged)

@@ -131,3 +131,28 @@ def test_content_digest_follows_the_collection_files(tmp_path):
     (tmp_path / "roles" / "r" / "main.yml").write_text("b")
     assert converge_digest.content_digest(str(tmp_path)) != first
     converge_digest._CONTENT.clear()
+
+
+def test_a_converged_check_reads_bird_the_way_the_record_says(run, instance, monkeypatch):
+    """The verify step of a run that configured nothing reuses this read (roles/bird/tasks/verify.yml)."""
+    seen = []
+
+    def fake_read(run_command, **options):
+        seen.append(options)
+        return {"bird_state": {"sessions": []}, "problems": [], "warnings_found": []}
+    monkeypatch.setattr(converged, "read_state", fake_read)
+    bird = {"birdc": ["birdc"], "manifest": "/etc/anycast/routing.json", "honour_announce_state": False}
+    assert "bird" not in _check(run, instance)  # no record yet: nothing read
+    run(converged, {"state": "record", "digest": "d1", "state_file": str(instance["state"]),
+                    "files": [str(instance["conf"])], "units": ["bird"], "bird": bird})
+    result = _check(run, instance)
+    assert result["converged"] and result["bird"]["problems"] == [] and seen == [bird]
+    assert "bird" not in _check(run, instance, digest="d2")  # not converged: the roles run, verify reads BIRD
+    assert len(seen) == 1
+
+
+def test_bird_that_cannot_be_read_is_an_error_for_the_verify_step_not_for_the_check(run, instance):
+    bird = {"birdc": ["false"], "manifest": str(instance["tmp"] / "routing.json")}
+    run(converged, {"state": "record", "digest": "d1", "state_file": str(instance["state"]), "bird": bird})
+    result = _check(run, instance)
+    assert result["converged"] is True and "BIRD does not answer" in result["bird"]["error"]
