@@ -49,7 +49,7 @@ def _read_json(path, what):
 def read_state(run_command, **options):
     """The bird_state module's result (without `changed`); run_command(argv) -> (rc, out, err).
     Options: those of DEFAULTS. Raises BirdReadError."""
-    params = dict(DEFAULTS, **{k: v for k, v in options.items() if v is not None or k == "socket"})
+    params = dict(DEFAULTS, **{k: v for k, v in options.items() if v is not None})
     version, protocols = parse_protocols(_birdc(run_command, params, "show", "protocols", "all"))
     exports = {}
     sessions = []

@@ -43,7 +43,7 @@ def read_states(module, names):
     if rc != 0:
         module.fail_json(msg="systemctl show failed: %s" % (err or out).strip())
     states = parse_show(out, names)
-    if len(out.strip().split("\n\n")) != len(names):
+    if len(states) != len(set(names)):
         module.fail_json(msg="systemctl show answered for %d of %d units" % (len(states), len(names)))
     return states
 
