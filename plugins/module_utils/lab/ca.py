@@ -231,7 +231,7 @@ def check_certificate(exec_, container, address, hostname, root_pem):
     return "missing"
 
 
-def converge_certificates(exec_, plan, intent, timeout=180, step=0.5, patience=6.0, check_mode=False):
+def converge_certificates(exec_, plan, intent, timeout=180, step=0.5, patience=3.0, check_mode=False):
     """Make every lab instance hold a certificate from the lab CA for every lab-ACME web service, then report.
 
     The lab's CA is started in the background and forgets everything when it restarts, so after the lab (re)starts

@@ -15,6 +15,7 @@ import secrets
 import socket
 import string
 import subprocess
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -342,6 +343,8 @@ def read_plan(state_dir):
 EXEC_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
             "LANG": "C.UTF-8", "container": "podman"}
 _PIDS = {}
+_PIDS_LOCK = threading.Lock()
+_PIDS_PRIMED = []
 
 
 def _start_time(pid):
@@ -352,11 +355,29 @@ def _start_time(pid):
         return None
 
 
+def _prime_pids():
+    """Every running lab container's PID from one podman call, instead of one inspect per container."""
+    proc = podman("ps", "--filter", "label=%s" % LABEL, "--format", "json", check=False)
+    try:
+        items = json.loads(proc.stdout) if proc.returncode == 0 and proc.stdout.strip() else []
+    except ValueError:
+        return
+    for item in items:
+        pid = item.get("Pid") or 0
+        names = item.get("Names") or []
+        if pid > 0 and names:
+            _PIDS[names[0]] = (pid, _start_time(pid))
+
+
 def _container_pid(container):
     """The PID of the container's first process, checked against its start time (a restarted container has another
     one); None when the container does not run or nsenter cannot be used."""
     if os.geteuid() != 0 or not os.path.exists("/usr/bin/nsenter"):
         return None
+    with _PIDS_LOCK:
+        if not _PIDS_PRIMED:
+            _PIDS_PRIMED.append(True)
+            _prime_pids()
     known = _PIDS.get(container)
     if known and _start_time(known[0]) == known[1]:
         return known[0]

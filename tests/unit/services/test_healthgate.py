@@ -211,7 +211,7 @@ def test_daemon_withdraws_fast_recovers_slowly_and_drains_on_stop(tmp_path, web,
     state = tmp_path / "announce.json"
     log = tmp_path / "announce.log"
     cfg = {
-        "interval": 0.2, "timeout": 0.15, "fall": 2, "rise": 5, "drain_wait": 0.6,
+        "interval": 0.2, "timeout": 0.15, "fall": 2, "rise": 10, "initial_rise": 2, "drain_wait": 0.6,
         "announce_cmd": str(FAKE), "state_file": str(tmp_path / "healthgate.json"),
         "metrics_listen": f"127.0.0.1:{metrics_port}",
         "prefixes": ["127.0.0.0/24", "::1/128"],
@@ -226,11 +226,12 @@ def test_daemon_withdraws_fast_recovers_slowly_and_drains_on_stop(tmp_path, web,
     proc = subprocess.Popen([sys.executable, str(DAEMON), "--config", str(tmp_path / "hg.json")], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        # Starts withdrawn (no gate state), announces after `rise` good rounds.
+        # Starts withdrawn (no gate state). No state file of its own either: its first start on this instance, so
+        # it announces after `initial_rise` good rounds (the first at once, the second one interval later), not
+        # after `rise`.
         t0 = time.monotonic()
         assert wait_for(lambda: gate_calls(log, "127.0.0.0/24", "up"), 5)
-        # rise good rounds: the first one at once, the last (rise - 1) intervals later.
-        assert time.monotonic() - t0 >= 4 * 0.2 - 0.05
+        assert 0.2 - 0.05 <= time.monotonic() - t0 < 9 * 0.2
         # The check on 127.0.0.1 gates 127.0.0.0/24 only; ::1/128 has no check, so it is announced too.
         assert gate_calls(log, "::1/128", "up")
         # Web breaks: withdrawn within fall * interval (+ one round of slack).
@@ -244,7 +245,7 @@ def test_daemon_withdraws_fast_recovers_slowly_and_drains_on_stop(tmp_path, web,
         handler.healthy = True
         t_ok = time.monotonic()
         assert wait_for(lambda: len(gate_calls(log, "127.0.0.0/24", "up")) == 2, 5)
-        assert time.monotonic() - t_ok >= 4 * 0.2
+        assert time.monotonic() - t_ok >= 9 * 0.2
         # DNS dies: withdrawn as well.
         nsd_proc.terminate()
         nsd_proc.wait(5)
@@ -274,6 +275,60 @@ def test_daemon_withdraws_fast_recovers_slowly_and_drains_on_stop(tmp_path, web,
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.integration
+def test_ready_for_systemd_once_the_first_round_decided(tmp_path, web):
+    """Type=notify: READY=1 comes after the first round has announced a fresh instance's healthy prefix, so
+    `systemctl start` returns with the announcement in place."""
+    server, _handler = web
+    state = tmp_path / "announce.json"
+    log = tmp_path / "announce.log"
+    cfg = {"interval": 1.0, "timeout": 0.5, "fall": 2, "rise": 10, "drain_wait": 0, "announce_cmd": str(FAKE),
+           "state_file": str(tmp_path / "healthgate.json"), "metrics_listen": "",
+           "prefixes": ["127.0.0.0/24"],
+           "checks": [{"name": "web", "type": "http", "address": "127.0.0.1", "port": server.server_address[1]}]}
+    (tmp_path / "hg.json").write_text(json.dumps(cfg))
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp_path / "notify"))
+    notify.settimeout(10)
+    env = dict(os.environ, FAKE_ANNOUNCE_STATE=str(state), FAKE_ANNOUNCE_LOG=str(log),
+               NOTIFY_SOCKET=str(tmp_path / "notify"))
+    proc = subprocess.Popen([sys.executable, str(DAEMON), "--config", str(tmp_path / "hg.json")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert notify.recv(256) == b"READY=1"
+        assert gate_calls(log, "127.0.0.0/24", "up")
+    finally:
+        notify.close()
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.integration
+def test_a_restart_withdrawn_waits_for_the_full_rise(tmp_path, web):
+    """Only the gate's first start on an instance takes `initial_rise`: with its state file present (it ran before
+    and withdrew the prefix), a check needs `rise` good rounds again."""
+    server, _handler = web
+    state = tmp_path / "announce.json"
+    log = tmp_path / "announce.log"
+    state.write_text(json.dumps({"mode": "normal", "gates": {"127.0.0.0/24": "down"}}))
+    (tmp_path / "healthgate.json").write_text(json.dumps({"mode": "running", "withdrawn_by_healthgate": False}))
+    cfg = {"interval": 0.1, "timeout": 0.1, "fall": 2, "rise": 8, "initial_rise": 1, "drain_wait": 0,
+           "announce_cmd": str(FAKE), "state_file": str(tmp_path / "healthgate.json"), "metrics_listen": "",
+           "prefixes": ["127.0.0.0/24"],
+           "checks": [{"name": "web", "type": "http", "address": "127.0.0.1", "port": server.server_address[1]}]}
+    (tmp_path / "hg.json").write_text(json.dumps(cfg))
+    env = dict(os.environ, FAKE_ANNOUNCE_STATE=str(state), FAKE_ANNOUNCE_LOG=str(log))
+    proc = subprocess.Popen([sys.executable, str(DAEMON), "--config", str(tmp_path / "hg.json")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        t0 = time.monotonic()
+        assert wait_for(lambda: gate_calls(log, "127.0.0.0/24", "up"), 5)
+        assert time.monotonic() - t0 >= 7 * 0.1 - 0.05
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 @pytest.mark.integration
