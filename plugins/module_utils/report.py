@@ -272,6 +272,14 @@ def parse_bird_protocols(text):
     return sessions
 
 
+def picture_report(report):
+    """The report without what changes from one probe to the next: round-trip times, and which instance of an ECMP
+    set answered (the PoP stays). The picture shows this, so it is made again only when the catchment changed."""
+    out = dict(report)
+    out["probes"] = [dict(p, rtt_ms=None, instance=None) for p in report["probes"]]
+    return out
+
+
 def summarize(report):
     """Per family and per PoP: which vantage points land there; per PoP: sessions up and prefixes exported."""
     families = sorted({p["family"] for p in report["probes"]})

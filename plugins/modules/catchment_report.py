@@ -44,7 +44,10 @@ options:
     type: path
     required: true
   png:
-    description: Where the picture is written. Not written when unset.
+    description:
+      - Where the picture is written. Not written when unset.
+      - The picture shows the page without what changes from one probe to the next (round-trip times, which
+        instance of an ECMP set answered); the page it was made from is kept beside it, as C(<png name>-picture.html).
     type: path
   renderer:
     description:
@@ -80,7 +83,8 @@ attributes:
 requirements:
   - Debian's C(chromium) for the picture from the page, or Pillow for the drawn fallback.
 notes:
-  - The picture is made again only when the page changed or the picture is missing.
+  - The picture is made again only when what it shows changed (the catchment, the PoPs, their sessions) or it is
+    missing: a new round-trip time alone changes the page, not the picture.
 seealso:
   - name: Playbook playbooks/report.yml
     description: Gathers the BIRD sessions of every instance and calls this module after verify.
@@ -144,6 +148,7 @@ pops:
   sample: {"lhr": {"instances": ["lhr-1", "lhr-2"], "sessions_up": 4, "sessions": 4, "exported": 4}}
 """
 
+import os
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -157,6 +162,7 @@ from ansible_collections.anycast.network.plugins.module_utils.report import (
     normalize_instance,
     normalize_verify,
     page_height,
+    picture_report,
     render_html,
     screenshot_chromium,
     summarize,
@@ -182,7 +188,11 @@ def run(module):
     page = render_html(report, title=p["title"]).encode("utf-8")
     summary = summarize(report)
     html_changed = _read(p["html"]) != page
-    png_needed = bool(p["png"]) and (html_changed or _read(p["png"]) is None)
+    # The picture leaves out what changes from one probe to the next, so a re-run with the same catchment keeps it.
+    picture = picture_report(report)
+    picture_page = render_html(picture, title=p["title"]).encode("utf-8")
+    picture_html = os.path.splitext(p["png"])[0] + "-picture.html" if p["png"] else None
+    png_needed = bool(p["png"]) and (_read(picture_html) != picture_page or _read(p["png"]) is None)
     result = {
         "changed": html_changed or png_needed,
         "html": p["html"],
@@ -200,17 +210,18 @@ def run(module):
     if html_changed:
         atomic_file.write(p["html"], page)
     if png_needed:
+        atomic_file.write(picture_html, picture_page)
         renderer = p["renderer"]
         chromium = find_chromium(p["chromium"]) if renderer in ("auto", "chromium") else None
         if renderer == "chromium" and not chromium:
             raise ReportError("Chromium was asked for but %s is not installed (Debian: apt install chromium)"
                               % (p["chromium"] or "chromium"))
         if chromium:
-            data = screenshot_chromium(chromium, p["html"], p["png"], width=p["width"], height=page_height(report),
+            data = screenshot_chromium(chromium, picture_html, p["png"], width=p["width"], height=page_height(report),
                                        timeout=p["timeout"])
             result["renderer"] = "chromium"
         else:
-            data = draw_png(report, width=p["width"])
+            data = draw_png(picture, width=p["width"])
             result["renderer"] = "pillow"
         atomic_file.write(p["png"], data)
     return result

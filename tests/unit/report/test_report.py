@@ -185,7 +185,7 @@ def test_pillow_picture_has_every_pop():
         assert tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5)) in present
 
 
-def _play(tmp_path, extra=(), check=False):
+def _play(tmp_path, extra=(), check=False, verify=SAMPLE):
     playbook = tmp_path / "report.yml"
     playbook.write_text(
         "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
@@ -193,7 +193,7 @@ def _play(tmp_path, extra=(), check=False):
         "        verify: %s\n        html: %s\n        png: %s\n        renderer: '{{ renderer }}'\n"
         "      register: r\n"
         "    - ansible.builtin.copy: {content: '{{ r | to_json }}', dest: %s}\n"
-        "      check_mode: false\n" % (SAMPLE, tmp_path / "out" / "c.html", tmp_path / "out" / "c.png",
+        "      check_mode: false\n" % (verify, tmp_path / "out" / "c.html", tmp_path / "out" / "c.png",
                                      tmp_path / "result.json"))
     cmd = [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", "-e",
            "ansible_python_interpreter=%s" % (BIN / "python"), "-e", "renderer=pillow", str(playbook)] + list(extra)
@@ -215,6 +215,35 @@ def test_module_check_mode_then_write_then_idempotent(tmp_path):
     assert (tmp_path / "out" / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     second = _play(tmp_path)
     assert not second["changed"] and second["renderer"] == "none"
+
+
+def test_picture_made_again_only_when_what_it_shows_changed(tmp_path):
+    """New round-trip times and another ECMP instance change the page, not the picture; another PoP changes both."""
+    verify = tmp_path / "verify.json"
+    data = json.loads(SAMPLE.read_text())
+    verify.write_text(json.dumps(data))
+    first = _play(tmp_path, verify=verify)
+    assert first["renderer"] == "pillow"
+    png = (tmp_path / "out" / "c.png").read_bytes()
+    picture_page = (tmp_path / "out" / "c-picture.html").read_text()
+    assert " ms" not in picture_page and " ms" in (tmp_path / "out" / "c.html").read_text()
+
+    for probe in data["probes"]:
+        probe["rtt_ms"] = (probe.get("rtt_ms") or 0) + 1.5
+        probe["instance"] = {"ams-1": "ams-2", "ams-2": "ams-1"}.get(probe.get("instance"), probe.get("instance"))
+    verify.write_text(json.dumps(data))
+    html_before = (tmp_path / "out" / "c.html").read_text()
+    second = _play(tmp_path, verify=verify)
+    assert second["changed"] and second["renderer"] == "none"
+    assert (tmp_path / "out" / "c.html").read_text() != html_before
+    assert (tmp_path / "out" / "c.png").read_bytes() == png
+
+    data["probes"][0]["pop"] = "lhr"
+    data["probes"][0]["instance"] = "lhr-1"
+    verify.write_text(json.dumps(data))
+    third = _play(tmp_path, verify=verify)
+    assert third["renderer"] == "pillow"
+    assert (tmp_path / "out" / "c-picture.html").read_text() != picture_page
 
 
 def test_report_playbook_gathers_instances_and_writes_the_report(tmp_path):
