@@ -83,8 +83,8 @@ attributes:
 requirements:
   - Debian's C(chromium) for the picture from the page, or Pillow for the drawn fallback.
 notes:
-  - The picture is made again only when what it shows changed (the catchment, the PoPs, their sessions) or it is
-    missing: a new round-trip time alone changes the page, not the picture.
+  - The picture is made again only when what it shows changed (the catchment, the PoPs, their sessions) or when it
+    is missing. A new round-trip time alone changes the page, not the picture.
 seealso:
   - name: Playbook playbooks/report.yml
     description: Gathers the BIRD sessions of every instance and calls this module after verify.

@@ -13,7 +13,8 @@ description:
   - What M(ansible.builtin.file), M(ansible.builtin.copy) and M(ansible.builtin.template) do for a role's
     directories and files, in one module run instead of one per file (each run costs the controller about as much
     as the work itself, so the roles write their files with this module).
-  - Directories first, then the files in the order given. A file whose content differs is written to a temporary
+  - The Debian packages of O(packages) first, when any is missing, then directories, then the files in the order
+    given. A file whose content differs is written to a temporary
     file beside its destination, given its owner, group and mode, checked with its O(files[].validate) command, and
     only then renamed over the destination; a failed check stops the run there and leaves that destination as it
     was (files before it are in place, as with one task per file).
@@ -26,6 +27,15 @@ description:
 author:
   - anycast.network contributors
 options:
+  packages:
+    description:
+      - Debian packages the files and units need (names only, no versions). One C(dpkg-query) tells which are
+        missing; only then C(apt-get update) and C(apt-get install) (waiting for the package lock, as on a fresh
+        instance where unattended-upgrades may hold it; old configuration files kept), so an instance with every
+        package costs no package-index refresh and works offline.
+    type: list
+    elements: str
+    default: []
   directories:
     description: Directories to create (with parents) and whose owner, group and mode to set.
     type: list
@@ -140,6 +150,12 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+packages_installed:
+  description: The packages of O(packages) that were missing and were installed (or would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [bird2]
 manages:
   description: Files, units and probes for the converge record (every file of O(files) and O(manages)).
   returned: always
@@ -168,6 +184,39 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible_collections.anycast.network.plugins.module_utils import systemd_units
+
+
+APT_ENV = {"DEBIAN_FRONTEND": "noninteractive", "LANG": "C.UTF-8"}
+# apt waits this long for the package lock (unattended-upgrades on a freshly booted instance) instead of failing.
+APT_LOCK = ["-o", "DPkg::Lock::Timeout=300"]
+
+
+def missing_packages(module, names):
+    """The packages of names that dpkg does not list as installed."""
+    if not names:
+        return []
+    rc, out, err = module.run_command(["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\\n", "--"] + names)
+    if rc not in (0, 1):
+        module.fail_json(msg="dpkg-query failed (%d): %s" % (rc, (err or out).strip()[-2000:]))
+    installed = {line.split(" ", 1)[0] for line in out.splitlines() if line.endswith(" installed")}
+    return [name for name in names if name not in installed]
+
+
+def install_packages(module, names):
+    """Install what is missing of names: apt-get update, then apt-get install. Returns what was missing."""
+    missing = missing_packages(module, names)
+    if not missing or module.check_mode:
+        return missing
+    steps = [("apt-get update", ["apt-get"] + APT_LOCK + ["update"]),
+             ("apt-get install %s" % " ".join(missing),
+              ["apt-get", "-y"] + APT_LOCK + ["-o", "Dpkg::Options::=--force-confdef",
+                                              "-o", "Dpkg::Options::=--force-confold", "install", "--"] + missing)]
+    for what, argv in steps:
+        rc, out, err = module.run_command(argv, environ_update=APT_ENV)
+        if rc != 0:
+            module.fail_json(msg="%s failed (%d): %s" % (what, rc, (err or out).strip()[-2000:]),
+                             packages_missing=missing)
+    return missing
 
 
 def _ids(module, owner, group):
@@ -273,6 +322,7 @@ def _cleanup():
 def main():
     module = AnsibleModule(
         argument_spec={
+            "packages": {"type": "list", "elements": "str", "default": []},
             "directories": {"type": "list", "elements": "dict", "default": [], "options": {
                 "path": {"type": "path", "required": True},
                 "owner": {"type": "str", "default": "root"},
@@ -302,6 +352,7 @@ def main():
     )
     changed, diffs = [], []
     del _PENDING[:]
+    installed = install_packages(module, module.params["packages"])
     try:
         for spec in module.params["directories"]:
             ensure_directory(module, spec, changed)
@@ -318,7 +369,8 @@ def main():
         _cleanup()
     units_changed, units = systemd_units.converge(module, module.params["units"], changed)
     manages = module.params["manages"] or {}
-    result = {"changed": bool(changed) or units_changed, "changed_files": changed, "units": units, "manages": {
+    result = {"changed": bool(changed or installed) or units_changed, "packages_installed": installed,
+              "changed_files": changed, "units": units, "manages": {
         "files": [spec["dest"] for spec in module.params["files"]] + list(manages.get("files") or []),
         "units": list(manages.get("units") or []) + [u["name"] for u in module.params["units"]
                                                     if u["name"] not in (manages.get("units") or [])],
