@@ -62,6 +62,14 @@ options:
     description: Seconds to wait for sessions and instances.
     type: int
     default: 120
+  routers:
+    description:
+      - When to read the lab routers' BGP sessions (and wait for them). V(always), or V(when_started) only when this
+        run created or started a container; an unchanged lab is then checked by its instances alone (SSH and
+        systemd), for a caller that reads the routers itself later (C(site.yml)'s probe does).
+    type: str
+    choices: [always, when_started]
+    default: always
 notes:
   - Runs on the controller as root and drives C(podman); every lab object carries the label C(anycast.network.lab).
 attributes:
@@ -123,7 +131,7 @@ services:
       dns_server: 203.0.113.53:53
 sessions:
   description: Every BGP session between lab routers and its state.
-  returned: state=present and not check mode
+  returned: state=present, not check mode, and the routers were read (see O(routers))
   type: list
   elements: dict
 created:
@@ -180,6 +188,7 @@ def main():
             "image": {"type": "str", "default": "localhost/anycast-lab-node:current"},
             "image_script": {"type": "path"},
             "timeout": {"type": "int", "default": 120},
+            "routers": {"type": "str", "choices": ["always", "when_started"], "default": "always"},
         },
         required_if=[("state", "present", ("topology", "intent"))],
         supports_check_mode=True,
@@ -195,11 +204,11 @@ def main():
         topo = topo_mod.load(params["topology"])
         plan = addressing.plan_for_intent(topo, params["intent"], image=params["image"])
         result = podman.up(plan, params["state_dir"], image=params["image"], timeout=params["timeout"],
-                           check_mode=module.check_mode)
+                           check_mode=module.check_mode, routers=params["routers"])
         result["image_built"] = image_built
         result["changed"] = result["changed"] or image_built
         summaries = result.pop("summaries", None)
-        if not module.check_mode:
+        if not module.check_mode and summaries is not None:
             result["sessions"] = podman.router_sessions(plan, summaries=summaries)
         result["instances"] = [{k: i[k] for k in ("name", "pop", "index", "address", "address6")}
                                | {"ansible_host": i["mgmt"]} for i in plan["instances"]]

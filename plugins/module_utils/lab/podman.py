@@ -215,8 +215,10 @@ def _catch(func, item):
         return exc
 
 
-def up(plan, state_dir, image="%s:current" % IMAGE, timeout=120, check_mode=False):
-    """Bring the lab to the plan. Returns {changed, created, started, removed, networks_created, ...}."""
+def up(plan, state_dir, image="%s:current" % IMAGE, timeout=120, check_mode=False, routers="always"):
+    """Bring the lab to the plan. Returns {changed, created, started, removed, networks_created, ...}, and the
+    routers' BGP summaries under "summaries" when they were read: always, or with routers="when_started" only when
+    a container was created or started."""
     t0 = time.monotonic()
     # The reads of what exists go side by side (each podman call costs about a tenth of a second).
     with ThreadPoolExecutor(max_workers=3) as pool:
@@ -313,8 +315,9 @@ def up(plan, state_dir, image="%s:current" % IMAGE, timeout=120, check_mode=Fals
     _parallel(_create, order)
     _parallel(_start, start)
     timings["containers"] = round(time.monotonic() - t0, 2)
-    summaries = {}
-    wait_ready(plan, timeout=timeout, summaries=summaries)
+    read_routers = routers == "always" or bool(create or start)
+    summaries = {} if read_routers else None
+    wait_ready(plan, timeout=timeout, summaries=summaries, routers=read_routers)
     timings["ready"] = round(time.monotonic() - t0, 2)
     result["summaries"] = summaries
     return result
@@ -499,12 +502,13 @@ def _router_down(node, seen=None):
             if nb["role"] != "instance" and (peers.get(nb["address"]) or {}).get("state") != "Established"]
 
 
-def wait_ready(plan, timeout=120, summaries=None):
-    """Wait until every router session is Established and every instance runs systemd and answers SSH.
-    The routers' last BGP summaries are left in summaries (a dict) when given."""
+def wait_ready(plan, timeout=120, summaries=None, routers=True):
+    """Wait until every router session is Established (unless routers is false) and every instance runs systemd
+    and answers SSH. The routers' last BGP summaries are left in summaries (a dict) when given."""
     deadline = time.monotonic() + timeout
     pending_inst = {n["container"]: n for n in plan["nodes"].values() if n["kind"] == "instance"}
-    pending_rtr = {n["container"]: n for n in plan["nodes"].values() if n["kind"] in ("carrier", "edge", "eyeball")}
+    pending_rtr = {n["container"]: n for n in plan["nodes"].values()
+                   if routers and n["kind"] in ("carrier", "edge", "eyeball")}
     last = {}
 
     def _check(item):

@@ -39,14 +39,12 @@ def _script(targets, count, unicast):
         if kind == "web":
             url_host = "[%s]" % addr if family == 6 else addr
             host_hdr = "-H %s" % shlex.quote("Host: %s" % hostname) if hostname else ""
-            for i in range(count):
-                lines.append(
-                    "rm -f /tmp/p.h /tmp/p.b; w=$(curl -s -m 2 -D /tmp/p.h -o /tmp/p.b %s "
-                    "-w '%%{http_code} %%{time_connect}' http://%s/ 2>/dev/null); "
-                    "printf 'HTTP\\t%d\\t%d\\t%%s\\t%%s\\t%%s\\n' \"$w\" "
-                    "\"$(tr -d '\\r' < /tmp/p.h 2>/dev/null | grep -i '^x-anycast-instance:' | head -n1 | cut -d' ' -f2)\" "
-                    "\"$(head -c 200 /tmp/p.b 2>/dev/null | tr -d '\\r\\n\\t')\""
-                    % (host_hdr, url_host, family, i))
+            # One curl for the `count` requests; `Connection: close` makes each one a new connection (a new source
+            # port, so ECMP may pick another instance). One line per request, the instance from its header.
+            lines.append(
+                "curl -s -m 2 -o /dev/null %s -H 'Connection: close' "
+                "-w 'HTTP\\t%d\\t%%{http_code} %%{time_connect}\\t%%header{%s}\\t\\n' %s 2>/dev/null"
+                % (host_hdr, family, HEADER, " ".join(["http://%s/" % url_host] * count)))
         elif kind == "dns":
             lines.append("out=$(dig +time=2 +tries=1 +norecurse +nsid @%s id.server CH TXT 2>/dev/null | "
                          "tr -d '\\t' | grep -E 'NSID|^id.server|status:' | tr '\\n' '|'); "
@@ -67,16 +65,6 @@ def _avg_ms(ping_tail):
     return round(float(match.group(1)), 3) if match else None
 
 
-def _instance_from(header, body, names):
-    if header:
-        return header.strip()
-    body = (body or "").strip()
-    for name in names:
-        if re.search(r"\b%s\b" % re.escape(name), body):
-            return name
-    return None
-
-
 def _as_path(router, addr, family):
     afi = "ipv4" if family == 4 else "ipv6"
     proc = podman.exec_(router, "vtysh", "-c", "show bgp %s unicast %s json" % (afi, addr))
@@ -95,7 +83,6 @@ def _as_path(router, addr, family):
 def probe_vantage(plan, vp_name, intent, count=5):
     vp = plan["vantage_points"][vp_name]
     targets = service_targets(intent)
-    names = [i["name"] for i in plan["instances"]]
     pop_of = {i["name"]: i["pop"] for i in plan["instances"]}
     unicast = []
     for inst in plan["instances"]:
@@ -116,16 +103,16 @@ def probe_vantage(plan, vp_name, intent, count=5):
     uni = collections.defaultdict(dict)
     for line in (proc.stdout or "").splitlines():
         parts = line.split("\t")
-        if parts[0] == "HTTP" and len(parts) >= 6:
+        if parts[0] == "HTTP" and len(parts) >= 4:
             family = int(parts[1])
-            fields = parts[3].split()
+            fields = parts[2].split()
             status, connect = (fields + [None, None])[:2]
-            header = parts[4] or None
+            header = parts[3].strip() or None
             try:
                 connect = float(connect) if connect and float(connect) > 0 else None
             except ValueError:
                 connect = None
-            http[family].append({"instance": _instance_from(header, parts[5], names),
+            http[family].append({"instance": header,
                                  "status": int(status) if status and status.isdigit() else 0,
                                  "connect_ms": round(connect * 1000, 3) if connect else None})
         elif parts[0] == "DNS" and len(parts) >= 3:

@@ -59,3 +59,37 @@ def test_a_restarted_container_is_looked_up_again(fake_podman):
     podman._PIDS["anycast-lab-edge-ams"] = (pid, "another start time")
     assert podman._container_pid("anycast-lab-edge-ams") == pid
     assert [c[0] for c in calls] == ["ps", "inspect"]
+
+
+def _plan():
+    return {"nodes": {
+        "ams-1": {"name": "ams-1", "container": "anycast-lab-ams-1", "kind": "instance",
+                  "interfaces": [{"ifname": "mgmt0", "ip4": "198.18.250.10"}]},
+        "edge-ams": {"name": "edge-ams", "container": "anycast-lab-edge-ams", "kind": "edge",
+                     "neighbors": [{"role": "carrier", "address": "198.18.1.1", "description": "atlas-ams",
+                                    "family": 4}]},
+    }}
+
+
+@pytest.fixture
+def lab_reads(monkeypatch):
+    reads = []
+    monkeypatch.setattr(podman, "_tcp_open", lambda addr, port, timeout=0.5: True)
+    monkeypatch.setattr(podman, "exec_", lambda c, *cmd, **kw: subprocess.CompletedProcess(cmd, 0, "running\n", ""))
+
+    def summary(container):
+        reads.append(container)
+        return {"ipv4Unicast": {"peers": {"198.18.1.1": {"state": "Established"}}}}
+    monkeypatch.setattr(podman, "bgp_summary", summary)
+    return reads
+
+
+def test_ready_waits_for_the_routers_too(lab_reads):
+    summaries = {}
+    assert podman.wait_ready(_plan(), timeout=5, summaries=summaries)
+    assert lab_reads == ["anycast-lab-edge-ams"] and list(summaries) == ["anycast-lab-edge-ams"]
+
+
+def test_ready_without_the_routers_reads_only_the_instances(lab_reads):
+    assert podman.wait_ready(_plan(), timeout=5, routers=False)
+    assert lab_reads == []
