@@ -154,7 +154,9 @@ containers_removed:
   type: list
   elements: str
 networks_removed:
-  description: Networks removed.
+  description:
+    - Networks removed. With O(state=absent), lab networks of podman's CNI backend too (left by a run from before
+      the project named netavark), marked C(<name> (cni)).
   returned: always
   type: list
   elements: str

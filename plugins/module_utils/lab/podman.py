@@ -556,19 +556,39 @@ def wait_ready(plan, timeout=120, summaries=None, routers=True):
     raise LabError("the lab is not ready after %ds: %s" % (timeout, "; ".join(detail)))
 
 
+def cni_networks():
+    """Lab networks that podman made with its CNI backend (a machine where podman picked CNI before the project named
+    netavark): netavark does not list them. [] when podman's CNI backend cannot be asked."""
+    try:
+        proc = subprocess.run(["podman", "--network-backend", "cni", "network", "ls", "--filter",
+                               "label=%s" % LABEL, "--format", "{{.Name}}"], capture_output=True, text=True,
+                              timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return sorted(line.strip() for line in proc.stdout.splitlines() if line.strip()) if proc.returncode == 0 else []
+
+
 def down(keep_image=True, check_mode=False):
-    """Remove every container, network and (unless kept) image tag carrying the lab label."""
+    """Remove every container, network (those of podman's CNI backend too) and (unless kept) image tag carrying the
+    lab label."""
     containers = sorted(list_containers())
     networks = sorted(list_networks())
+    legacy = cni_networks()
     images = [] if keep_image else list_images()
-    result = {"changed": bool(containers or networks or images), "containers_removed": containers,
-              "networks_removed": networks, "images_removed": images}
+    result = {"changed": bool(containers or networks or legacy or images), "containers_removed": containers,
+              "networks_removed": networks + ["%s (cni)" % name for name in legacy], "images_removed": images}
     if check_mode:
         return result
     if containers:
         podman("rm", "-f", "-t", "0", *containers)
     if networks:
         podman("network", "rm", "-f", *networks)
+    if legacy:
+        proc = subprocess.run(["podman", "--network-backend", "cni", "network", "rm", "-f"] + legacy,
+                              capture_output=True, text=True, timeout=120, check=False)
+        if proc.returncode != 0:
+            raise LabError("podman --network-backend cni network rm failed (%d): %s"
+                           % (proc.returncode, (proc.stderr or proc.stdout).strip()[-2000:]))
     for name in images:
         podman("rmi", "-f", name, check=False)
     return result

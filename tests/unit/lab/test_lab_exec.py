@@ -93,3 +93,38 @@ def test_ready_waits_for_the_routers_too(lab_reads):
 def test_ready_without_the_routers_reads_only_the_instances(lab_reads):
     assert podman.wait_ready(_plan(), timeout=5, routers=False)
     assert lab_reads == []
+
+
+def test_tear_down_removes_the_lab_networks_of_podmans_cni_backend_too(monkeypatch):
+    """A machine where podman used CNI before the project named netavark keeps CNI lab networks netavark never
+    lists: the tear-down finds them by the lab label with the CNI backend and removes them with it."""
+    calls = []
+
+    def fake_run(argv, **kwargs):
+        calls.append(argv)
+        out = ""
+        if argv[:5] == ["podman", "--network-backend", "cni", "network", "ls"]:
+            assert "label=%s" % podman.LABEL in argv
+            out = "anycast-lab-old-1\nanycast-lab-old-2\n"
+        elif "ps" in argv or "ls" in argv:
+            out = "[]"
+        return subprocess.CompletedProcess(argv, 0, out, "")
+
+    monkeypatch.setattr(podman.subprocess, "run", fake_run)
+    checked = podman.down(check_mode=True)
+    assert checked["changed"] and checked["networks_removed"] == ["anycast-lab-old-1 (cni)", "anycast-lab-old-2 (cni)"]
+    assert not [c for c in calls if "rm" in c]
+    podman.down()
+    assert calls[-1] == ["podman", "--network-backend", "cni", "network", "rm", "-f", "anycast-lab-old-1",
+                         "anycast-lab-old-2"]
+    assert not [c for c in calls if "rm" in c and "netavark" in c]
+
+
+def test_tear_down_without_a_cni_backend(monkeypatch):
+    def fake_run(argv, **kwargs):
+        if "cni" in argv:
+            return subprocess.CompletedProcess(argv, 125, "", "Error: cni plugins not found")
+        return subprocess.CompletedProcess(argv, 0, "[]", "")
+
+    monkeypatch.setattr(podman.subprocess, "run", fake_run)
+    assert podman.down() == {"changed": False, "containers_removed": [], "networks_removed": [], "images_removed": []}
