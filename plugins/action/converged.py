@@ -5,6 +5,7 @@ of the same name compare it with the instance's record or record it (see plugins
 
 from __future__ import annotations
 
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.anycast.network.plugins.module_utils import converge_digest
@@ -12,7 +13,7 @@ from ansible_collections.anycast.network.plugins.module_utils import converge_di
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("state", "digest", "state_file", "files", "units", "probes", "force", "bird"))
+    _VALID_ARGS = frozenset(("state", "digest", "state_file", "files", "units", "probes", "force", "fresh", "bird"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -21,6 +22,10 @@ class ActionModule(ActionBase):
         if not args.get("digest"):
             templar = self._templar.copy_with_new_env(available_variables=task_vars)
             args["digest"] = converge_digest.digest(task_vars, templar.template)
+        if args.get("state", "check") == "check" and boolean(args.get("fresh", False), strict=False):
+            # Created by this run: there is no record to compare with, so the instance is not asked.
+            result.update(changed=False, converged=False, digest=args["digest"], reasons=["created by this run"])
+            return result
         result.update(self._execute_module(module_name="anycast.network.converged", module_args=args,
                                            task_vars=task_vars))
         return result

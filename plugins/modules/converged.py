@@ -58,6 +58,13 @@ options:
     description: With O(state=check), report the instance as not converged whatever the record says.
     type: bool
     default: false
+  fresh:
+    description:
+      - With O(state=check), the instance was created by this run and cannot hold a record. The digest is computed
+        on the controller as always (the record of this converge needs it) and the instance is reported not
+        converged without being contacted.
+    type: bool
+    default: false
   bird:
     description:
       - With O(state=record), the options of M(anycast.network.bird_state) the verify step uses (C(birdc),
@@ -229,6 +236,7 @@ def main():
             "units": {"type": "list", "elements": "str", "default": []},
             "probes": {"type": "list", "elements": "list", "default": []},
             "force": {"type": "bool", "default": False},
+            "fresh": {"type": "bool", "default": False},
             "bird": {"type": "dict"},
         },
         required_if=[("state", "record", ["digest"])],

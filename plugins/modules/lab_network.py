@@ -134,6 +134,12 @@ sessions:
   returned: state=present, not check mode, and the routers were read (see O(routers))
   type: list
   elements: dict
+instances_created:
+  description: The PoP instances (by name) whose container this run created (or would, in check mode).
+  returned: state=present
+  type: list
+  elements: str
+  sample: [ams-1, ams-2]
 created:
   description: Containers created.
   returned: always
@@ -212,6 +218,8 @@ def main():
         summaries = result.pop("summaries", None)
         if not module.check_mode and summaries is not None:
             result["sessions"] = podman.router_sessions(plan, summaries=summaries)
+        result["instances_created"] = [i["name"] for i in plan["instances"]
+                                       if plan["nodes"][i["name"]]["container"] in result["created"]]
         result["instances"] = [{k: i[k] for k in ("name", "pop", "index", "address", "address6")}
                                | {"ansible_host": i["mgmt"]} for i in plan["instances"]]
         result["vantage_points"] = plan["vantage_points"]

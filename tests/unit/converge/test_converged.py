@@ -156,3 +156,37 @@ def test_bird_that_cannot_be_read_is_an_error_for_the_verify_step_not_for_the_ch
     run(converged, {"state": "record", "digest": "d1", "state_file": str(instance["state"]), "bird": bird})
     result = _check(run, instance)
     assert result["converged"] is True and "BIRD does not answer" in result["bird"]["error"]
+
+
+@pytest.mark.parametrize("fresh", [True, False])
+def test_a_fresh_instance_is_not_asked_but_gets_its_digest(tmp_path, fresh):
+    """`fresh` (created by this run): the action plugin computes the digest and answers without running the module on
+    the instance. The instance here has no usable Python, so a module run would fail: only the fresh check passes."""
+    import json
+    import os
+    import pathlib
+    import subprocess
+
+    root = pathlib.Path(__file__).resolve().parents[3]
+    playbook = tmp_path / "check.yml"
+    playbook.write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - anycast.network.converged: {state: check, fresh: %s, state_file: %s}\n"
+        "      register: r\n"
+        "    - ansible.builtin.copy: {content: '{{ r | to_json }}', dest: %s}\n"
+        "      delegate_to: localhost\n"
+        "      vars: {ansible_python_interpreter: %s}\n"
+        % ("true" if fresh else "false", tmp_path / "converged.json", tmp_path / "result.json", sys.executable))
+    (tmp_path / "hosts.ini").write_text("fresh-1 ansible_connection=local ansible_python_interpreter=/nonexistent/python3\n")
+    run = subprocess.run([str(root / ".venv" / "bin" / "ansible-playbook"), "-i", str(tmp_path / "hosts.ini"),
+                          str(playbook)],
+                         capture_output=True, text=True, cwd=root, timeout=180,
+                         env=dict(os.environ, ANSIBLE_CONFIG=str(root / "ansible.cfg")))
+    if not fresh:
+        assert run.returncode != 0 and "/nonexistent/python3" in run.stdout + run.stderr
+        return
+    assert run.returncode == 0, run.stdout + run.stderr
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["converged"] is False and result["changed"] is False
+    assert result["reasons"] == ["created by this run"]
+    assert len(result["digest"]) == 64 and int(result["digest"], 16) >= 0
