@@ -40,11 +40,12 @@ def _script(targets, count, unicast):
             url_host = "[%s]" % addr if family == 6 else addr
             host_hdr = "-H %s" % shlex.quote("Host: %s" % hostname) if hostname else ""
             # One curl for the `count` requests; `Connection: close` makes each one a new connection (a new source
-            # port, so ECMP may pick another instance). One line per request, the instance from its header.
+            # port, so ECMP may pick another instance). One line per request, the instance from its header; every
+            # URL has its own `-o` (curl pairs them in order), so no body reaches the output.
             lines.append(
-                "curl -s -m 2 -o /dev/null %s -H 'Connection: close' "
-                "-w 'HTTP\\t%d\\t%%{http_code} %%{time_connect}\\t%%header{%s}\\t\\n' %s 2>/dev/null"
-                % (host_hdr, family, HEADER, " ".join(["http://%s/" % url_host] * count)))
+                "curl -s -m 2 %s -H 'Connection: close' "
+                "-w 'HTTP\\t%d\\t%%{http_code} %%{time_connect}\\t%%header{%s}\\n' %s 2>/dev/null"
+                % (host_hdr, family, HEADER, " ".join(["-o /dev/null http://%s/" % url_host] * count)))
         elif kind == "dns":
             lines.append("out=$(dig +time=2 +tries=1 +norecurse +nsid @%s id.server CH TXT 2>/dev/null | "
                          "tr -d '\\t' | grep -E 'NSID|^id.server|status:' | tr '\\n' '|'); "
