@@ -50,12 +50,14 @@ class LabError(RuntimeError):
 # The lab's networks need netavark: it lets a container hold a network's first address (the provider edges do), where
 # CNI's bridge plugin keeps it for the host. Podman picks its backend once per machine (CNI where it ran before
 # netavark was installed), so every podman call of the project names it.
-PODMAN = ("podman", "--network-backend", "netavark")
+BACKEND = "netavark"
+PODMAN = ("podman", "--network-backend", BACKEND)
 
 
-def podman(*args, check=True, timeout=120, input_text=None):
-    proc = subprocess.run(list(PODMAN) + list(args), capture_output=True, text=True, timeout=timeout,
-                          input=input_text, check=False)
+def podman(*args, check=True, timeout=120, input_text=None, backend=BACKEND):
+    """podman with the network backend named (`backend="cni"` only to find what an older run left)."""
+    proc = subprocess.run(["podman", "--network-backend", backend] + list(args), capture_output=True, text=True,
+                          timeout=timeout, input=input_text, check=False)
     if check and proc.returncode != 0:
         raise LabError("podman %s failed (%d): %s" % (" ".join(args[:3]), proc.returncode,
                                                       (proc.stderr or proc.stdout).strip()[-2000:]))
@@ -560,9 +562,8 @@ def cni_networks():
     """Lab networks that podman made with its CNI backend (a machine where podman picked CNI before the project named
     netavark): netavark does not list them. [] when podman's CNI backend cannot be asked."""
     try:
-        proc = subprocess.run(["podman", "--network-backend", "cni", "network", "ls", "--filter",
-                               "label=%s" % LABEL, "--format", "{{.Name}}"], capture_output=True, text=True,
-                              timeout=60, check=False)
+        proc = podman("network", "ls", "--filter", "label=%s" % LABEL, "--format", "{{.Name}}", check=False,
+                      timeout=60, backend="cni")
     except (OSError, subprocess.TimeoutExpired):
         return []
     return sorted(line.strip() for line in proc.stdout.splitlines() if line.strip()) if proc.returncode == 0 else []
@@ -584,11 +585,7 @@ def down(keep_image=True, check_mode=False):
     if networks:
         podman("network", "rm", "-f", *networks)
     if legacy:
-        proc = subprocess.run(["podman", "--network-backend", "cni", "network", "rm", "-f"] + legacy,
-                              capture_output=True, text=True, timeout=120, check=False)
-        if proc.returncode != 0:
-            raise LabError("podman --network-backend cni network rm failed (%d): %s"
-                           % (proc.returncode, (proc.stderr or proc.stdout).strip()[-2000:]))
+        podman("network", "rm", "-f", *legacy, backend="cni")
     for name in images:
         podman("rmi", "-f", name, check=False)
     return result
