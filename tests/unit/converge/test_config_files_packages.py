@@ -3,7 +3,6 @@ when missing (`dpkg-query` and `apt-get` are stand-ins on PATH that keep the ins
 
 import json
 import os
-import sys
 
 import pytest
 
@@ -41,17 +40,12 @@ if "install" in args:
 
 
 @pytest.fixture
-def apt(tmp_path, monkeypatch):
+def apt(tmp_path, stand_ins):
     """Returns (set_installed(list), calls()): the stand-ins' installed packages and apt-get's calls."""
-    bin_dir, state, log = tmp_path / "bin", tmp_path / "installed.json", tmp_path / "apt.log"
-    bin_dir.mkdir()
+    state, log = tmp_path / "installed.json", tmp_path / "apt.log"
     state.write_text("[]")
     log.write_text("")
-    for name, body in (("dpkg-query", FAKE_DPKG_QUERY), ("apt-get", FAKE_APT_GET)):
-        script = bin_dir / name
-        script.write_text(body % {"python": sys.executable, "state": str(state), "log": str(log)})
-        script.chmod(0o755)
-    monkeypatch.setenv("PATH", "%s:%s" % (bin_dir, os.environ["PATH"]))
+    stand_ins({"dpkg-query": FAKE_DPKG_QUERY, "apt-get": FAKE_APT_GET}, state=str(state), log=str(log))
 
     def set_installed(names):
         state.write_text(json.dumps(names))

@@ -4,7 +4,6 @@
 
 import json
 import os
-import sys
 
 import pytest
 
@@ -38,16 +37,12 @@ json.dump(units, open(state_file, "w"))
 
 
 @pytest.fixture
-def systemctl(tmp_path, monkeypatch):
+def systemctl(tmp_path, stand_ins):
     """Returns (set_units(dict), calls()): the stand-in's unit table and the calls it received."""
-    bin_dir, state, log = tmp_path / "bin", tmp_path / "units.json", tmp_path / "calls.log"
-    bin_dir.mkdir()
+    state, log = tmp_path / "units.json", tmp_path / "calls.log"
     state.write_text("{}")
     log.write_text("")
-    script = bin_dir / "systemctl"
-    script.write_text(FAKE_SYSTEMCTL % {"python": sys.executable, "state": str(state), "log": str(log)})
-    script.chmod(0o755)
-    monkeypatch.setenv("PATH", "%s:%s" % (bin_dir, os.environ["PATH"]))
+    stand_ins({"systemctl": FAKE_SYSTEMCTL}, state=str(state), log=str(log))
 
     def set_units(units):
         state.write_text(json.dumps({n: dict({"LoadState": "loaded"}, **u) for n, u in units.items()}))

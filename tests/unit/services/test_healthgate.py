@@ -203,6 +203,26 @@ def gate_calls(log, prefix, verb):
     return [c for c in calls(log) if c["args"] == ["gate", prefix, verb]]
 
 
+def web_gate(tmp_path, server, **settings):
+    """A gate with one HTTP check on 127.0.0.1 (the `web` fixture's server) gating 127.0.0.0/24 and the fake
+    anycast-announce: returns (config path, environment for the daemon). `settings` override the defaults here."""
+    cfg = {"interval": 0.1, "timeout": 0.1, "fall": 2, "rise": 3, "drain_wait": 0, "announce_cmd": str(FAKE),
+           "state_file": str(tmp_path / "healthgate.json"), "metrics_listen": "",
+           "prefixes": ["127.0.0.0/24"],
+           "checks": [{"name": "web", "type": "http", "address": "127.0.0.1", "port": server.server_address[1]}]}
+    cfg.update(settings)
+    config = tmp_path / "hg.json"
+    config.write_text(json.dumps(cfg))
+    env = dict(os.environ, FAKE_ANNOUNCE_STATE=str(tmp_path / "announce.json"),
+               FAKE_ANNOUNCE_LOG=str(tmp_path / "announce.log"))
+    return config, env
+
+
+def start_gate(config, env):
+    return subprocess.Popen([sys.executable, str(DAEMON), "--config", str(config)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 @pytest.mark.integration
 def test_daemon_withdraws_fast_recovers_slowly_and_drains_on_stop(tmp_path, web, nsd):
     server, handler = web
@@ -282,20 +302,12 @@ def test_ready_for_systemd_once_the_first_round_decided(tmp_path, web):
     """Type=notify: READY=1 comes after the first round has announced a fresh instance's healthy prefix, so
     `systemctl start` returns with the announcement in place."""
     server, _handler = web
-    state = tmp_path / "announce.json"
     log = tmp_path / "announce.log"
-    cfg = {"interval": 1.0, "timeout": 0.5, "fall": 2, "rise": 10, "drain_wait": 0, "announce_cmd": str(FAKE),
-           "state_file": str(tmp_path / "healthgate.json"), "metrics_listen": "",
-           "prefixes": ["127.0.0.0/24"],
-           "checks": [{"name": "web", "type": "http", "address": "127.0.0.1", "port": server.server_address[1]}]}
-    (tmp_path / "hg.json").write_text(json.dumps(cfg))
+    config, env = web_gate(tmp_path, server, interval=1.0, timeout=0.5, rise=10)
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(str(tmp_path / "notify"))
     notify.settimeout(10)
-    env = dict(os.environ, FAKE_ANNOUNCE_STATE=str(state), FAKE_ANNOUNCE_LOG=str(log),
-               NOTIFY_SOCKET=str(tmp_path / "notify"))
-    proc = subprocess.Popen([sys.executable, str(DAEMON), "--config", str(tmp_path / "hg.json")], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start_gate(config, dict(env, NOTIFY_SOCKET=str(tmp_path / "notify")))
     try:
         assert notify.recv(256) == b"READY=1"
         assert gate_calls(log, "127.0.0.0/24", "up")
@@ -314,14 +326,7 @@ def test_a_restart_withdrawn_waits_for_the_full_rise(tmp_path, web):
     log = tmp_path / "announce.log"
     state.write_text(json.dumps({"mode": "normal", "gates": {"127.0.0.0/24": "down"}}))
     (tmp_path / "healthgate.json").write_text(json.dumps({"mode": "running", "withdrawn_by_healthgate": False}))
-    cfg = {"interval": 0.1, "timeout": 0.1, "fall": 2, "rise": 8, "initial_rise": 1, "drain_wait": 0,
-           "announce_cmd": str(FAKE), "state_file": str(tmp_path / "healthgate.json"), "metrics_listen": "",
-           "prefixes": ["127.0.0.0/24"],
-           "checks": [{"name": "web", "type": "http", "address": "127.0.0.1", "port": server.server_address[1]}]}
-    (tmp_path / "hg.json").write_text(json.dumps(cfg))
-    env = dict(os.environ, FAKE_ANNOUNCE_STATE=str(state), FAKE_ANNOUNCE_LOG=str(log))
-    proc = subprocess.Popen([sys.executable, str(DAEMON), "--config", str(tmp_path / "hg.json")], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start_gate(*web_gate(tmp_path, server, rise=8, initial_rise=1))
     try:
         t0 = time.monotonic()
         assert wait_for(lambda: gate_calls(log, "127.0.0.0/24", "up"), 5)
@@ -338,14 +343,8 @@ def test_restart_after_clean_stop_undrains_once_healthy_and_keeps_a_hand_drain(t
     log = tmp_path / "announce.log"
     state.write_text(json.dumps({"mode": "withdraw", "gates": {"127.0.0.0/24": "up"}}))
     (tmp_path / "healthgate.json").write_text(json.dumps({"mode": "stopped", "withdrawn_by_healthgate": True}))
-    cfg = {"interval": 0.1, "timeout": 0.1, "fall": 2, "rise": 3, "drain_wait": 0, "announce_cmd": str(FAKE),
-           "state_file": str(tmp_path / "healthgate.json"), "metrics_listen": "",
-           "prefixes": ["127.0.0.0/24"],
-           "checks": [{"name": "web", "type": "http", "address": "127.0.0.1", "port": server.server_address[1]}]}
-    (tmp_path / "hg.json").write_text(json.dumps(cfg))
-    env = dict(os.environ, FAKE_ANNOUNCE_STATE=str(state), FAKE_ANNOUNCE_LOG=str(log))
-    proc = subprocess.Popen([sys.executable, str(DAEMON), "--config", str(tmp_path / "hg.json")], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    config, env = web_gate(tmp_path, server)
+    proc = start_gate(config, env)
     try:
         assert wait_for(lambda: [c for c in calls(log) if c["args"] == ["undrain"]], 5)
         assert json.loads(state.read_text())["mode"] == "normal"
@@ -359,8 +358,7 @@ def test_restart_after_clean_stop_undrains_once_healthy_and_keeps_a_hand_drain(t
     log.unlink()
     state.write_text(json.dumps({"mode": "drain", "gates": {"127.0.0.0/24": "up"}}))
     (tmp_path / "healthgate.json").write_text(json.dumps({"mode": "running", "withdrawn_by_healthgate": False}))
-    proc = subprocess.Popen([sys.executable, str(DAEMON), "--config", str(tmp_path / "hg.json")], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start_gate(config, env)
     try:
         time.sleep(1.0)
         assert not [c for c in calls(log) if c["args"] == ["undrain"]]
@@ -376,15 +374,9 @@ def test_failed_announce_is_retried(tmp_path, web):
     state = tmp_path / "announce.json"
     log = tmp_path / "announce.log"
     state.write_text(json.dumps({"mode": "normal", "gates": {"127.0.0.0/24": "up"}}))
-    cfg = {"interval": 0.1, "timeout": 0.1, "fall": 1, "rise": 1, "drain_wait": 0, "announce_cmd": str(FAKE),
-           "state_file": str(tmp_path / "healthgate.json"), "metrics_listen": "",
-           "prefixes": ["127.0.0.0/24"],
-           "checks": [{"name": "web", "type": "http", "address": "127.0.0.1", "port": server.server_address[1]}]}
-    (tmp_path / "hg.json").write_text(json.dumps(cfg))
-    env = dict(os.environ, FAKE_ANNOUNCE_STATE=str(state), FAKE_ANNOUNCE_LOG=str(log), FAKE_ANNOUNCE_FAIL="gate")
+    config, env = web_gate(tmp_path, server, fall=1, rise=1)
     handler.healthy = False
-    proc = subprocess.Popen([sys.executable, str(DAEMON), "--config", str(tmp_path / "hg.json")], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start_gate(config, dict(env, FAKE_ANNOUNCE_FAIL="gate"))
     try:
         assert wait_for(lambda: gate_calls(log, "127.0.0.0/24", "down"), 3)
         time.sleep(1.0)
