@@ -25,7 +25,9 @@ if [ "${1:-}" = --print-tag ]; then
   exit 0
 fi
 
-apt_ensure podman netavark aardvark-dns runc debootstrap openssh-client
+# netavark 1.4 sets up every network, internal ones too, with iptables, which Debian does not make it depend on:
+# without it every container start fails with "netavark: No such file or directory".
+apt_ensure podman netavark aardvark-dns iptables runc debootstrap openssh-client
 
 # The controller's SSH key for the lab, generated once.
 mkdir -p "$STATE"
