@@ -178,7 +178,8 @@ def _read(path):
         return None
 
 
-def run(module):
+def report(module):
+    """The report's result (module.params and module.check_mode only)."""
     p = module.params
     report = normalize_verify(load_verify(p["verify"]))
     for name, inst in sorted((p["instances"] or {}).items()):
@@ -227,25 +228,30 @@ def run(module):
     return result
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            verify=dict(type="path", required=True),
-            instances=dict(type="dict", default={}),
-            html=dict(type="path", required=True),
-            png=dict(type="path"),
-            renderer=dict(type="str", choices=["auto", "chromium", "pillow"], default="auto"),
-            chromium=dict(type="str"),
-            width=dict(type="int", default=1200),
-            title=dict(type="str"),
-            timeout=dict(type="int", default=90),
-        ),
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = dict(
+    verify=dict(type="path", required=True),
+    instances=dict(type="dict", default={}),
+    html=dict(type="path", required=True),
+    png=dict(type="path"),
+    renderer=dict(type="str", choices=["auto", "chromium", "pillow"], default="auto"),
+    chromium=dict(type="str"),
+    width=dict(type="int", default=1200),
+    title=dict(type="str"),
+    timeout=dict(type="int", default=90),
+)
+MODULE_KWARGS = {"supports_check_mode": True}
+
+
+def run(module):
+    """Also run in the worker by the action plugin of the same name (plugin_utils/controller_module.py)."""
     try:
-        module.exit_json(**run(module))
+        module.exit_json(**report(module))
     except ReportError as exc:
         module.fail_json(msg=str(exc))
+
+
+def main():
+    run(AnsibleModule(argument_spec=ARGUMENT_SPEC, **MODULE_KWARGS))
 
 
 if __name__ == "__main__":

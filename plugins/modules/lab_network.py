@@ -185,22 +185,23 @@ from ansible_collections.anycast.network.plugins.module_utils.lab import podman
 from ansible_collections.anycast.network.plugins.module_utils.lab import topology as topo_mod
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec={
-            "topology": {"type": "path"},
-            "intent": {"type": "dict"},
-            "state_dir": {"type": "path", "required": True},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-            "keep_image": {"type": "bool", "default": True},
-            "image": {"type": "str", "default": "localhost/anycast-lab-node:current"},
-            "image_script": {"type": "path"},
-            "timeout": {"type": "int", "default": 120},
-            "routers": {"type": "str", "choices": ["always", "when_started"], "default": "always"},
-        },
-        required_if=[("state", "present", ("topology", "intent"))],
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = {
+    "topology": {"type": "path"},
+    "intent": {"type": "dict"},
+    "state_dir": {"type": "path", "required": True},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "keep_image": {"type": "bool", "default": True},
+    "image": {"type": "str", "default": "localhost/anycast-lab-node:current"},
+    "image_script": {"type": "path"},
+    "timeout": {"type": "int", "default": 120},
+    "routers": {"type": "str", "choices": ["always", "when_started"], "default": "always"},
+}
+MODULE_KWARGS = {"required_if": [("state", "present", ("topology", "intent"))], "supports_check_mode": True}
+
+
+def run(module):
+    """The lab's life cycle; also run in the worker by the action plugin of the same name
+    (plugin_utils/controller_module.py)."""
     params = module.params
     try:
         if params["state"] == "absent":
@@ -231,6 +232,10 @@ def main():
         module.fail_json(msg=str(exc), errors=exc.errors)
     except (podman.LabError, OSError) as exc:
         module.fail_json(msg=str(exc))
+
+
+def main():
+    run(AnsibleModule(argument_spec=ARGUMENT_SPEC, **MODULE_KWARGS))
 
 
 if __name__ == "__main__":

@@ -136,19 +136,20 @@ def write_report(path, probes, sessions, edge_sessions):
     atomic_file.write(path, json.dumps(data, indent=4, sort_keys=True) + "\n")
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec={
-            "intent": {"type": "dict", "required": True},
-            "state_dir": {"type": "path", "required": True},
-            "vantage_points": {"type": "list", "elements": "str", "default": []},
-            "count": {"type": "int", "default": 5},
-            "report": {"type": "path"},
-            "certificates": {"type": "bool", "default": False},
-            "certificate_timeout": {"type": "int", "default": 180},
-        },
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = {
+    "intent": {"type": "dict", "required": True},
+    "state_dir": {"type": "path", "required": True},
+    "vantage_points": {"type": "list", "elements": "str", "default": []},
+    "count": {"type": "int", "default": 5},
+    "report": {"type": "path"},
+    "certificates": {"type": "bool", "default": False},
+    "certificate_timeout": {"type": "int", "default": 180},
+}
+MODULE_KWARGS = {"supports_check_mode": True}
+
+
+def run(module):
+    """The probe; also run in the worker by the action plugin of the same name (plugin_utils/controller_module.py)."""
     try:
         plan = podman.read_plan(module.params["state_dir"])
     except podman.LabError as exc:
@@ -184,6 +185,10 @@ def main():
         write_report(module.params["report"], probes, sessions, edge_sessions)
     module.exit_json(changed=False, certificates=certificates, probes=probes, table=probe.table(probes),
                      router_sessions=sessions, edge_sessions=edge_sessions)
+
+
+def main():
+    run(AnsibleModule(argument_spec=ARGUMENT_SPEC, **MODULE_KWARGS))
 
 
 if __name__ == "__main__":
