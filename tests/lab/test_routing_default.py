@@ -185,3 +185,45 @@ def test_wrong_password_keeps_the_session_down_and_verify_says_so(configured):
         proc = playbook(str(ROOT / "playbooks" / "configure.yml"), "--limit", "lhr-1")
     assert proc.returncode == 0, proc.stdout[-5000:]
     assert bird_protocols(configured, "lhr-1")["up0_v4"]["established"]
+
+
+def _bird_conf_digest(plan, instance):
+    return podman.exec_(container(plan, instance), "sha256sum", "/etc/bird/bird.conf").stdout.split()[0]
+
+
+def _hosts_in_play(out, play):
+    """The hosts the default callback reports a task result for inside the named play."""
+    start = out.find("PLAY [%s]" % play)
+    assert start >= 0, out[-3000:]
+    end = min([i for i in (out.find("PLAY [", start + 1), out.find("PLAY RECAP", start + 1)) if i > 0] or [len(out)])
+    return set(re.findall(r"^(?:ok|changed|fatal|failed|skipping): \[([^\]]+)\]", out[start:end], re.M))
+
+
+def test_a_change_failing_verification_stops_at_the_first_pop(configured):
+    """The configure step goes one PoP at a time and stops at the first PoP that fails its verification: a change
+    that breaks every instance's BGP sessions reaches the first PoP only; every other instance keeps its BIRD
+    configuration and its sessions. The next run repairs the first PoP."""
+    instances = [i["name"] for i in configured["instances"]]
+    before = {name: _bird_conf_digest(configured, name) for name in instances}
+    broken = json.dumps({"bird_upstreams": [{"profile": "vultr", "password": "not-the-lab-password"}],
+                         "bird_verify_retries": 2, "bird_verify_delay": 2, "anycast_full_converge": True})
+    try:
+        proc = playbook(str(ROOT / "playbooks" / "configure.yml"), "-e", broken)
+        assert proc.returncode != 0, proc.stdout[-5000:]
+        touched = _hosts_in_play(proc.stdout, "Configure one PoP at a time")
+        pops = {i["pop"] for i in configured["instances"] if i["name"] in touched}
+        first_pop = configured["instances"][0]["pop"]
+        assert pops == {first_pop}, (touched, proc.stdout[-3000:])
+        assert re.search(r"session \S+ .* is not Established", proc.stdout), proc.stdout[-5000:]
+        for name in instances:
+            pop = next(i["pop"] for i in configured["instances"] if i["name"] == name)
+            if pop == first_pop:
+                assert _bird_conf_digest(configured, name) != before[name], name
+            else:
+                assert _bird_conf_digest(configured, name) == before[name], name
+                assert all(p.get("established") for p in bird_protocols(configured, name).values()
+                           if p["name"].startswith("up")), name
+    finally:
+        proc = playbook(str(ROOT / "playbooks" / "configure.yml"))
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    assert {name: _bird_conf_digest(configured, name) for name in instances} == before
