@@ -14,6 +14,8 @@ description:
     inventory plugin instead; this plugin only creates their groups.
   - Hosts are grouped in C(anycast_instances), C(pop_<pop>) and C(provider_<provider>) and carry the hostvars
     C(anycast_pop), C(anycast_instance_index), C(anycast_provider), C(anycast_address), C(anycast_address6).
+  - The group C(provider_lab) sets C(ansible_python_interpreter=/usr/bin/python3) (the lab image is Debian 12), at
+    the lowest precedence of inventory variables.
   - The intent itself is loaded by Ansible as an ordinary variable (put it in C(group_vars/all/)); this plugin
     reads the same file only for the host list, and tolerates a broken intent (validation reports it).
   - Inventory files for this plugin end in C(.anycast.yml) or C(.anycast.yaml).
@@ -94,6 +96,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
             return  # nothing to list; the validate step explains what is wrong
         for group in ("anycast_instances", "provider_lab", "provider_static", "provider_vultr"):
             self.inventory.add_group(group)
+        # The lab image is Debian 12: its Python is known, no discovery (a group variable of this source, so any
+        # setting in group_vars or host_vars wins).
+        self.inventory.set_variable("provider_lab", "ansible_python_interpreter", "/usr/bin/python3")
         lab_hosts = None
         for pop_name, pop in intent["pops"].items():
             if not isinstance(pop, dict) or not isinstance(pop_name, str):

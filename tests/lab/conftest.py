@@ -4,6 +4,7 @@ import os
 import pathlib
 import shutil
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -90,19 +91,27 @@ def _unconverged(plan):
 
 @pytest.fixture(scope="session")
 def converged_lab(default_lab):
-    """The default lab as the lab command leaves it: site.yml run once (when an instance lacks a service the roles
-    run), every instance holding a certificate from the lab's CA; then up to a minute for every vantage point to be
+    """The default lab as the lab command leaves it: site.yml run once from nothing (when an instance lacks a service
+    the roles run), every instance holding a certificate from the lab's CA; then up to a minute for every vantage point to be
     served by its expected PoP (routes settle after the health gates rise)."""
     from test_services_helpers import EXPECTED_POP, WEB4, http_instance, need
 
     plan = default_lab
     if _unconverged(plan):
-        env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-                   PATH="%s:%s" % (ROOT / ".venv" / "bin", os.environ.get("PATH", "")))
-        cmd = [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(ROOT / "inventories" / "lab"),
-               str(ROOT / "site.yml")]
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200, check=False)
+        # As the lab command on a fresh machine: site.yml makes the lab itself (every instance created by this run,
+        # so not asked by the converged check) with no fact cache (no instance's Python known yet).
+        with tempfile.TemporaryDirectory() as facts:
+            env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+                       ANSIBLE_CACHE_PLUGIN_CONNECTION=facts,
+                       PATH="%s:%s" % (ROOT / ".venv" / "bin", os.environ.get("PATH", "")))
+            cmd = [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(ROOT / "inventories" / "lab")]
+            down = subprocess.run(cmd + [str(ROOT / "playbooks" / "lab_down.yml"), "-e", "lab_keep_image=true"],
+                                  cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+            assert down.returncode == 0, down.stdout[-3000:]
+            proc = subprocess.run(cmd + [str(ROOT / "site.yml")], cwd=ROOT, env=env, capture_output=True, text=True,
+                                  timeout=1200, check=False)
         assert proc.returncode == 0, proc.stdout[-5000:]
+        assert proc.stdout.count("created by this run") >= len(plan["instances"]), proc.stdout[-5000:]
         assert not _unconverged(plan), "services still down after site.yml"
     certs = ca.converge_certificates(podman.exec_, plan, INTENT, timeout=180)
     assert certs["ok"], certs
