@@ -212,13 +212,17 @@ def issuing_root(exec_, plan, timeout=30):
 def check_certificate(exec_, container, address, hostname, root_pem):
     """Does the instance serve a certificate for hostname, on its own address, that pebble's root verifies?
 
-    Returns "valid", "stale" (a certificate from another CA, e.g. a pebble that has since restarted), "missing", or
+    Returns "valid", "stale" (a certificate from another CA, e.g. a pebble that has since restarted), "backoff"
+    (missing, and Caddy logged a failed try since it started: it waits out its retry back-off), "missing", or
     "inactive" (Caddy does not run: the roles have not configured the instance).
     """
     host = "[%s]" % address if ":" in address else address
     script = ("cat > %(root)s; systemctl is-active -q caddy || { echo inactive; exit 0; }; curl -s -o /dev/null -m 5 --cacert %(root)s --resolve %(name)s:443:%(host)s "
               "https://%(name)s/; rc=$?; echo rc=$rc; if [ $rc = 60 ]; then echo | timeout 5 openssl s_client "
-              "-connect %(host)s:443 -servername %(name)s 2>/dev/null | openssl x509 -noout -issuer; fi"
+              "-connect %(host)s:443 -servername %(name)s 2>/dev/null | openssl x509 -noout -issuer; "
+              "elif [ $rc != 0 ]; then since=$(systemctl show --property=ActiveEnterTimestamp --value caddy); "
+              "[ -n \"$since\" ] && journalctl -u caddy --since \"$since\" -o cat 2>/dev/null "
+              "| grep -q '\"msg\":\"will retry\"' && echo backoff; fi"
               % {"root": ROOT_IN_CONTAINER, "name": hostname, "host": host})
     proc = exec_(container, "sh", "-c", script, timeout=20, input_text=root_pem)
     out = proc.stdout
@@ -228,6 +232,8 @@ def check_certificate(exec_, container, address, hostname, root_pem):
         return "valid"
     if "rc=60" in out and "issuer=" in out:
         return "stale"
+    if "backoff" in out.split():
+        return "backoff"
     return "missing"
 
 
@@ -282,9 +288,10 @@ def converge_certificates(exec_, plan, intent, timeout=180, step=0.5, patience=3
             now = time.monotonic()
             since = now - last_nudge.get(iname, -1e9)
             missing_for = now - missing_since.setdefault(key, now)
-            # Nudge at once when the certificate is stale or, when missing, once Caddy had `patience` seconds to
-            # obtain it (it may be doing so right now), and again after a minute; never more than twice.
-            if nudges.get(iname, 0) < 2 and (state == "stale" or missing_for >= patience) and since > 60:
+            # Nudge at once when the certificate is stale or Caddy waits out a failed try (the first PoP of a cold
+            # lab asked before anything announced) or, when missing, once Caddy had `patience` seconds to obtain it
+            # (it may be doing so right now), and again after a minute; never more than twice.
+            if nudges.get(iname, 0) < 2 and (state in ("stale", "backoff") or missing_for >= patience) and since > 60:
                 # The account goes too: a restarted pebble knows none (Caddy would get accountDoesNotExist).
                 stored = [CADDY_ACCOUNTS] + ([CADDY_CERTS] if state == "stale" else [])
                 cmd = "rm -rf %s && systemctl reload caddy" % " ".join(

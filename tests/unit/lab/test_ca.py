@@ -183,7 +183,7 @@ class FakeLab:
             out = "-----BEGIN CERTIFICATE-----\nroot\n-----END CERTIFICATE-----\n"
         elif "systemctl reload caddy" in cmd[-1]:
             assert "%s/ca.lab.test-14000-dir" % ca.CADDY_ACCOUNTS in cmd[-1]
-            if self.states[name] == "missing" and self.obtain:
+            if self.states[name] in ("missing", "backoff") and self.obtain:
                 self.states[name] = "valid"
             if self.states[name] == "stale" and "%s/ca.lab.test-14000-dir" % ca.CADDY_CERTS in cmd[-1]:
                 self.states[name] = "valid"
@@ -191,8 +191,8 @@ class FakeLab:
             out = "inactive\n"
         else:
             assert input_text and "BEGIN CERTIFICATE" in input_text
-            out = {"valid": "rc=0\n", "missing": "rc=35\n", "stale": "rc=60\nissuer=CN = Pebble Intermediate CA 1\n"}[
-                self.states[name]]
+            out = {"valid": "rc=0\n", "missing": "rc=35\n", "backoff": "rc=35\nbackoff\n",
+                   "stale": "rc=60\nissuer=CN = Pebble Intermediate CA 1\n"}[self.states[name]]
         return subprocess.CompletedProcess(cmd, rc, out, "")
 
 
@@ -231,6 +231,25 @@ def test_converge_nudges_missing_and_stale_certificates_once_and_leaves_valid_on
     quiet = FakeLab({n: "valid" for n in names})
     assert ca.converge_certificates(quiet, plan, INTENT, timeout=5, step=0)["nudged"] == []
     assert not [c for c, cmd in quiet.calls if "systemctl reload" in cmd[-1]]
+
+
+def test_an_instance_waiting_out_a_failed_try_is_nudged_at_once_a_missing_one_after_patience():
+    """The first PoP of a cold lab asked before anything announced: Caddy logged "will retry" and waits a minute.
+    It is reloaded at the first look; an instance whose certificate is merely not there yet gets its patience."""
+    plan = _default_plan()
+    states = {i["name"]: "valid" for i in plan["instances"]}
+    states.update({"ams-1": "backoff", "ams-2": "backoff", "lhr-1": "missing"})
+    lab = FakeLab(states)
+    result = ca.converge_certificates(lab, plan, INTENT, timeout=30, step=0.05, patience=0.5)
+    assert result["ok"], result
+    order = [(n["instance"], n["reason"]) for n in result["nudged"]]
+    assert order[:2] == [("ams-1", "backoff"), ("ams-2", "backoff")] and order[2:] == [("lhr-1", "missing")]
+    looks = [c for c, cmd in lab.calls if c == "anycast-lab-lhr-1" and "systemctl reload" not in cmd[-1]]
+    assert len(looks) > 2  # looked at several times before its patience ran out
+    reloads = [i for i, (_c, cmd) in enumerate(lab.calls) if "systemctl reload" in cmd[-1]]
+    assert [lab.calls[i][0] for i in reloads[:2]] == ["anycast-lab-ams-1", "anycast-lab-ams-2"]
+    # Right after the first look at every instance (the CA's root, then one look each).
+    assert reloads[0] == 1 + len(plan["instances"])
 
 
 def test_converge_gives_up_within_its_time_and_says_where():
