@@ -11,4 +11,3 @@ from ansible_collections.anycast.network.plugins.plugin_utils.controller_module 
 
 class ActionModule(ControllerModuleAction):
     MODULE = lab_network
-    NAME = "anycast.network.lab_network"

@@ -178,7 +178,7 @@ def _read(path):
         return None
 
 
-def report(module):
+def build_report(module):
     """The report's result (module.params and module.check_mode only)."""
     p = module.params
     report = normalize_verify(load_verify(p["verify"]))
@@ -245,7 +245,7 @@ MODULE_KWARGS = {"supports_check_mode": True}
 def run(module):
     """Also run in the worker by the action plugin of the same name (plugin_utils/controller_module.py)."""
     try:
-        module.exit_json(**report(module))
+        module.exit_json(**build_report(module))
     except ReportError as exc:
         module.fail_json(msg=str(exc))
 

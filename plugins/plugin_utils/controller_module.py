@@ -62,6 +62,10 @@ class InProcessModule:
         return json.loads(json.dumps(result, default=str))
 
 
+def _short_name(module_source):
+    return getattr(module_source, "__name__", "module").rsplit(".", 1)[-1]
+
+
 def run_in_process(module_source, args, check_mode):
     """Validate args against the module's spec, then run it; returns the module's result."""
     kwargs = getattr(module_source, "MODULE_KWARGS", {})
@@ -69,7 +73,7 @@ def run_in_process(module_source, args, check_mode):
                                             **{k: v for k, v in kwargs.items() if k in _VALIDATOR_KEYWORDS})
     validated = validator.validate(dict(args))
     if validated.error_messages:
-        name = getattr(module_source, "__name__", "module").rsplit(".", 1)[-1]
+        name = _short_name(module_source)
         return {"failed": True, "msg": "; ".join(
             "Unsupported parameters for (%s) module: %s" % (name, error.msg) if isinstance(error, UnsupportedError)
             else error.msg for error in validated.errors.errors)}
@@ -84,16 +88,15 @@ def run_in_process(module_source, args, check_mode):
 
 
 class ControllerModuleAction(ActionBase):
-    """Base of the action plugins of controller-side modules: set MODULE (the module's Python module) and NAME."""
+    """Base of the action plugins of controller-side modules: set MODULE (the module's Python module)."""
 
     TRANSFERS_FILES = False
     MODULE = None
-    NAME = None
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         if self._connection.transport.split(".")[-1] != "local":
-            result.update(self._execute_module(module_name=self.NAME, module_args=self._task.args,
+            result.update(self._execute_module(module_name="anycast.network." + _short_name(self.MODULE), module_args=self._task.args,
                                                task_vars=task_vars))
             return result
         result.update(run_in_process(self.MODULE, self._task.args, bool(self._play_context.check_mode)))

@@ -215,9 +215,9 @@ def test_a_change_failing_verification_stops_at_the_first_pop(configured):
         first_pop = configured["instances"][0]["pop"]
         assert pops == {first_pop}, (touched, proc.stdout[-3000:])
         assert re.search(r"session \S+ .* is not Established", proc.stdout), proc.stdout[-5000:]
-        for name in instances:
-            pop = next(i["pop"] for i in configured["instances"] if i["name"] == name)
-            if pop == first_pop:
+        for inst in configured["instances"]:
+            name = inst["name"]
+            if inst["pop"] == first_pop:
                 assert _bird_conf_digest(configured, name) != before[name], name
             else:
                 assert _bird_conf_digest(configured, name) == before[name], name
