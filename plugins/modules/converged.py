@@ -147,14 +147,19 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
+def _run(argv):
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
 def unit_states(units):
-    """{unit: (ActiveState, UnitFileState)} from one systemctl call."""
-    if not units:
-        return {}
-    proc = subprocess.run(["systemctl", "show", "--property=Id,ActiveState,UnitFileState", "--"] + list(units),
-                          capture_output=True, text=True, check=False)
-    return {unit: (props.get("ActiveState", "unknown"), props.get("UnitFileState", "unknown"))
-            for unit, props in systemd_units.parse_show(proc.stdout, units).items()}
+    """{unit: (ActiveState, UnitFileState)}, read the way config_files reads them (enablement from the unit files)."""
+    try:
+        states = systemd_units.query_states(_run, units)
+    except systemd_units.UnitStateError as exc:
+        return {unit: ("unknown: %s" % exc, "unknown") for unit in units}
+    return {unit: (props.get("ActiveState", "unknown"), props.get("UnitFileState") or "not-found")
+            for unit, props in states.items()}
 
 
 def probe_drift(argv):

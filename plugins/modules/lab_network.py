@@ -67,8 +67,13 @@ options:
       - When to read the lab routers' BGP sessions (and wait for them). V(always), or V(when_started) only when this
         run created or started a container; an unchanged lab is then checked by its instances alone (SSH and
         systemd), for a caller that reads the routers itself later (C(site.yml)'s probe does).
+      - V(answering) waits, when this run created or started a container, only until every router's FRR answers,
+        not for the sessions between routers, and starts the instances' containers before the routers' (their boot
+        is then the longest wait). For a caller that configures the instances next and waits for the routers'
+        sessions itself later (C(site.yml), whose probe M(anycast.network.lab_probe) waits for them); the provider
+        edges already answer when a PoP's BIRD first connects.
     type: str
-    choices: [always, when_started]
+    choices: [always, when_started, answering]
     default: always
 notes:
   - Runs on the controller as root and drives C(podman); every lab object carries the label C(anycast.network.lab).
@@ -151,7 +156,9 @@ removed:
   type: list
   elements: str
 timings:
-  description: Seconds from the start until networks, containers and readiness were done.
+  description:
+    - Seconds from the start until networks, containers and readiness were done, and (C(instances_ready),
+      C(routers_ready)) until the instances and the routers were ready, as far as they were waited for.
   returned: state=present and not check mode
   type: dict
 containers_removed:
@@ -194,7 +201,7 @@ ARGUMENT_SPEC = {
     "image": {"type": "str", "default": "localhost/anycast-lab-node:current"},
     "image_script": {"type": "path"},
     "timeout": {"type": "int", "default": 120},
-    "routers": {"type": "str", "choices": ["always", "when_started"], "default": "always"},
+    "routers": {"type": "str", "choices": ["always", "when_started", "answering"], "default": "always"},
 }
 MODULE_KWARGS = {"required_if": [("state", "present", ("topology", "intent"))], "supports_check_mode": True}
 

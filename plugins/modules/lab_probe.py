@@ -46,6 +46,13 @@ options:
     description: Seconds to wait for the certificates.
     type: int
     default: 180
+  session_timeout:
+    description:
+      - Seconds to wait, before the probes, until every BGP session between lab routers is Established (a lab
+        brought up with O(anycast.network.lab_network#module:routers=answering) may still be converging); fail
+        after that.
+    type: int
+    default: 60
   report:
     description:
       - Also write the results as JSON to this file (its directory is made), with the vantage points' results, the
@@ -144,6 +151,7 @@ ARGUMENT_SPEC = {
     "report": {"type": "path"},
     "certificates": {"type": "bool", "default": False},
     "certificate_timeout": {"type": "int", "default": 180},
+    "session_timeout": {"type": "int", "default": 60},
 }
 MODULE_KWARGS = {"supports_check_mode": True}
 
@@ -158,20 +166,25 @@ def run(module):
     if unknown:
         module.fail_json(msg="unknown vantage points: %s (the lab has: %s)"
                          % (", ".join(unknown), ", ".join(sorted(plan["vantage_points"]))))
-    # The certificates, the routers' sessions and the vantage points' probes are read side by side; the probes use
-    # plain HTTP, so they do not wait for the certificates.
+    # The routers' sessions first (read once when they are all Established, as they are unless the lab was just
+    # brought up), then the certificates and the vantage points' probes side by side; the probes use plain HTTP, so
+    # they do not wait for the certificates.
     certificates = {}
+    summaries = {}
     try:
+        if module.check_mode:
+            summaries = podman.router_summaries(plan)
+        else:
+            podman.wait_ready(plan, timeout=module.params["session_timeout"], summaries=summaries, routers=True,
+                              instances=False)
         with ThreadPoolExecutor(max_workers=2) as pool:
             certs = None
             if module.params["certificates"]:
                 certs = pool.submit(ca.converge_certificates, podman.exec_, plan, module.params["intent"],
                                     timeout=0 if module.check_mode else module.params["certificate_timeout"],
                                     check_mode=module.check_mode)
-            summaries = pool.submit(podman.router_summaries, plan)
             probes = probe.probe_all(plan, module.params["intent"], count=module.params["count"],
                                      vantage_points=module.params["vantage_points"] or None)
-            summaries = summaries.result()
             certs = certs.result() if certs else None
         sessions = podman.router_sessions(plan, summaries=summaries)
         edge_sessions = podman.instance_sessions(plan, summaries=summaries)

@@ -219,8 +219,10 @@ def _catch(func, item):
 
 def up(plan, state_dir, image="%s:current" % IMAGE, timeout=120, check_mode=False, routers="always"):
     """Bring the lab to the plan. Returns {changed, created, started, removed, networks_created, ...}, and the
-    routers' BGP summaries under "summaries" when they were read: always, or with routers="when_started" only when
-    a container was created or started."""
+    routers' BGP summaries under "summaries" when their sessions were waited for: always, or with
+    routers="when_started" only when a container was created or started. With routers="answering" only the routers'
+    FRR is waited for (when a container was created or started), not their sessions: for a caller that waits for
+    the sessions itself later (site.yml's probe does), while the instances are configured."""
     t0 = time.monotonic()
     # The reads of what exists go side by side (each podman call costs about a tenth of a second).
     with ThreadPoolExecutor(max_workers=3) as pool:
@@ -316,14 +318,20 @@ def up(plan, state_dir, image="%s:current" % IMAGE, timeout=120, check_mode=Fals
 
     write_plan(plan, state_dir)
     timings["networks"] = round(time.monotonic() - t0, 2)
-    # Routers first (they take longest to converge), then the rest.
-    order = sorted(create, key=lambda c: (want[c]["node"]["kind"] not in ("carrier", "edge", "eyeball"), c))
+    # Whatever the wait is for starts first: the routers when their sessions are waited for (they take longest to
+    # converge), else the instances (systemd's boot is then the longest).
+    routers_first = routers != "answering"
+    order = sorted(create, key=lambda c: ((want[c]["node"]["kind"] in ("carrier", "edge", "eyeball")) != routers_first,
+                                          c))
     _parallel(_create, order)
     _parallel(_start, start)
     timings["containers"] = round(time.monotonic() - t0, 2)
-    read_routers = routers == "always" or bool(create or start)
-    summaries = {} if read_routers else None
-    wait_ready(plan, timeout=timeout, summaries=summaries, routers=read_routers)
+    started = bool(create or start)
+    wait_routers = {"always": True, "when_started": started, "answering": "answering" if started else False}[routers]
+    summaries = {} if wait_routers is True else None
+    waited = {}
+    wait_ready(plan, timeout=timeout, summaries=summaries, routers=wait_routers, waited=waited)
+    timings.update({"%s_ready" % what: round(timings["containers"] + seconds, 2) for what, seconds in waited.items()})
     timings["ready"] = round(time.monotonic() - t0, 2)
     result["summaries"] = summaries
     return result
@@ -508,11 +516,14 @@ def _router_down(node, seen=None):
             if nb["role"] != "instance" and (peers.get(nb["address"]) or {}).get("state") != "Established"]
 
 
-def wait_ready(plan, timeout=120, summaries=None, routers=True):
-    """Wait until every router session is Established (unless routers is false) and every instance runs systemd
-    and answers SSH. The routers' last BGP summaries are left in summaries (a dict) when given."""
+def wait_ready(plan, timeout=120, summaries=None, routers=True, instances=True, waited=None):
+    """Wait until every instance runs systemd and answers SSH (unless instances is false) and every lab router's
+    sessions are Established (routers true or "sessions"), or only its FRR answers (routers "answering"), or
+    nothing of the routers (false). The routers' last BGP summaries are left in summaries (a dict) when given;
+    waited (a dict) gets the seconds until the instances and until the routers were ready."""
     deadline = time.monotonic() + timeout
-    pending_inst = {n["container"]: n for n in plan["nodes"].values() if n["kind"] == "instance"}
+    waited = {} if waited is None else waited
+    pending_inst = {n["container"]: n for n in plan["nodes"].values() if instances and n["kind"] == "instance"}
     pending_rtr = {n["container"]: n for n in plan["nodes"].values()
                    if routers and n["kind"] in ("carrier", "edge", "eyeball")}
     last = {}
@@ -529,8 +540,9 @@ def wait_ready(plan, timeout=120, summaries=None, routers=True):
             return state in ("running", "degraded")
         down_list = _router_down(node, summaries)
         last[cname] = "no bgpd" if down_list is None else down_list
-        return down_list == []
+        return down_list is not None if routers == "answering" else down_list == []
 
+    t0 = time.monotonic()
     while True:
         items = list(pending_inst.items()) + list(pending_rtr.items())
         with ThreadPoolExecutor(max_workers=8) as pool:
@@ -539,6 +551,9 @@ def wait_ready(plan, timeout=120, summaries=None, routers=True):
             if ok:
                 pending_inst.pop(cname, None)
                 pending_rtr.pop(cname, None)
+        for what, pending in (("instances", pending_inst), ("routers", pending_rtr)):
+            if not pending and what not in waited:
+                waited[what] = round(time.monotonic() - t0, 2)
         if not pending_inst and not pending_rtr:
             return True
         if time.monotonic() > deadline:

@@ -11,20 +11,39 @@ from ansible_collections.anycast.network.plugins.module_utils import systemd_uni
 from ansible_collections.anycast.network.plugins.modules import config_files
 
 FAKE_SYSTEMCTL = r'''#!%(python)s
-import json, sys
+# Like systemd: `show` reports the manager's UnitFileState, cached until a daemon-reload or an enable without
+# --no-reload; `is-enabled` reads the unit files ("disk") and stops at the first unit it has no file for.
+import json, os, sys
 state_file, log_file = %(state)r, %(log)r
 units = json.load(open(state_file))
+flags = [a for a in sys.argv[1:] if a.startswith("--") and a != "--"]
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
-open(log_file, "a").write(" ".join(args) + "\n")
+env = " SKIP_SYSV" if os.environ.get("SYSTEMCTL_SKIP_SYSV") == "1" else ""
 verb, names = args[0], args[1:]
+open(log_file, "a").write(" ".join(args) + (" --no-reload" if "--no-reload" in flags else "") + env + "\n")
+def disk(u):
+    return u.get("disk", u["UnitFileState"])
 if verb == "show":
     blocks = []
     for n in names:
         u = units.get(n, {"LoadState": "not-found", "ActiveState": "inactive", "UnitFileState": ""})
-        blocks.append("\n".join("%%s=%%s" %% (k, u[k]) for k in ("LoadState", "ActiveState", "UnitFileState")))
+        props = [p for p in sys.argv[2].split("=", 1)[1].split(",")]
+        blocks.append("\n".join("%%s=%%s" %% (k, u[k]) for k in props))
     print("\n\n".join(blocks))
+elif verb == "is-enabled":
+    rc = 0
+    for n in names:
+        if n not in units:
+            print("Failed to get unit file state for %%s.service" %% n, file=sys.stderr); sys.exit(1)
+        print(disk(units[n]))
+        rc = rc or (disk(units[n]) != "enabled")
+    json.dump(units, open(state_file, "w")); sys.exit(rc)
 elif verb == "enable":
-    for n in names: units[n]["UnitFileState"] = "enabled"
+    for n in names:
+        units[n]["disk"] = "enabled"
+        if "--no-reload" not in flags: units[n]["UnitFileState"] = "enabled"
+elif verb == "daemon-reload":
+    for u in units.values(): u["UnitFileState"] = disk(u)
 elif verb == "start":
     for n in names:
         if units[n].get("broken"):
@@ -48,7 +67,7 @@ def systemctl(tmp_path, stand_ins):
         state.write_text(json.dumps({n: dict({"LoadState": "loaded"}, **u) for n, u in units.items()}))
 
     def calls():
-        return [line for line in log.read_text().splitlines() if not line.startswith("show")]
+        return [line for line in log.read_text().splitlines() if not line.startswith(("show", "is-enabled"))]
     return set_units, calls
 
 
@@ -74,11 +93,13 @@ def test_a_fresh_unit_is_enabled_and_started_once_and_not_reloaded(run, tmp_path
                                                           {"name": "helper"}]}
     first = run(config_files, args)
     assert first["changed"] and first["units"] == {"app": ["enable", "start"], "helper": ["start"]}
-    assert calls() == ["enable app", "start app helper"]
+    # No daemon-reload and no SysV hook for an enable (see systemd_units); the next run reads the enablement from
+    # the unit files, not from the manager's UnitFileState that such an enable leaves stale.
+    assert calls() == ["enable app --no-reload SKIP_SYSV", "start app helper"]
     assert first["manages"]["units"] == ["app", "helper"]
     again = run(config_files, args)
     assert again["changed"] is False and again["units"] == {"app": [], "helper": []}
-    assert calls() == ["enable app", "start app helper"]
+    assert calls() == ["enable app --no-reload SKIP_SYSV", "start app helper"]
 
 
 def test_a_running_unit_is_reloaded_only_when_its_files_changed(run, tmp_path, systemctl):

@@ -87,13 +87,23 @@ def test_probes_report_drift(run, instance):
     assert "reports a change to make" in reasons[0] and "exited 3" in reasons[1]
 
 
-def test_unit_states_reads_one_systemctl_call(monkeypatch):
-    class Proc:
-        stdout = "Id=bird.service\nActiveState=active\nUnitFileState=enabled\n\nId=nsd.service\nActiveState=failed\nUnitFileState=disabled\n"
+def test_unit_states_read_enablement_from_the_unit_files(monkeypatch):
+    """ActiveState from `systemctl show`, enablement from `systemctl is-enabled` (the manager's UnitFileState stays
+    stale after config_files' enable --no-reload); a unit without a unit file is not asked (is-enabled would stop)."""
+    answers = {"show": "LoadState=loaded\nActiveState=active\n\nLoadState=loaded\nActiveState=failed\n\n"
+                       "LoadState=not-found\nActiveState=inactive\n",
+               "is-enabled": "enabled\ndisabled\n"}
     calls = []
-    monkeypatch.setattr(converged.subprocess, "run", lambda argv, **kw: calls.append(argv) or Proc())
-    assert converged.unit_states(["bird", "nsd"]) == {"bird": ("active", "enabled"), "nsd": ("failed", "disabled")}
-    assert len(calls) == 1
+
+    class Proc:
+        def __init__(self, argv):
+            self.stdout, self.stderr = answers[argv[1]], ""
+            self.returncode = 1 if argv[1] == "is-enabled" else 0
+
+    monkeypatch.setattr(converged.subprocess, "run", lambda argv, **kw: calls.append(argv) or Proc(argv))
+    assert converged.unit_states(["bird", "nsd", "gone"]) == {
+        "bird": ("active", "enabled"), "nsd": ("failed", "disabled"), "gone": ("inactive", "not-found")}
+    assert [argv[1] for argv in calls] == ["show", "is-enabled"] and calls[1][-2:] == ["bird", "nsd"]
 
 
 def _vars(**extra):

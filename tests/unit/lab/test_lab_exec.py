@@ -95,6 +95,20 @@ def test_ready_without_the_routers_reads_only_the_instances(lab_reads):
     assert lab_reads == []
 
 
+def test_answering_routers_need_frr_only_not_their_sessions(monkeypatch, lab_reads):
+    """routers="answering" (site.yml's lab step) returns once FRR answers, with its sessions still coming up; the
+    probe's wait (routers true, no instances) holds out for every session."""
+    answers = iter([None, {"ipv4Unicast": {"peers": {"198.18.1.1": {"state": "Active"}}}}])
+    monkeypatch.setattr(podman, "bgp_summary", lambda c: lab_reads.append(c) or next(answers))
+    monkeypatch.setattr(podman.time, "sleep", lambda s: None)
+    waited = {}
+    assert podman.wait_ready(_plan(), timeout=5, routers="answering", waited=waited)
+    assert len(lab_reads) == 2 and set(waited) == {"instances", "routers"}
+    monkeypatch.setattr(podman, "bgp_summary", lambda c: {"ipv4Unicast": {"peers": {"198.18.1.1": {"state": "Active"}}}})
+    with pytest.raises(podman.LabError, match="edge-ams: no session with atlas-ams/IPv4"):
+        podman.wait_ready(_plan(), timeout=0, routers=True, instances=False)
+
+
 def test_tear_down_removes_the_lab_networks_of_podmans_cni_backend_too(monkeypatch):
     """A machine where podman used CNI before the project named netavark keeps CNI lab networks netavark never
     lists: the tear-down finds them by the lab label with the CNI backend and removes them with it."""
