@@ -7,6 +7,12 @@ act on all that need it (systemd starts them side by side, honouring their order
 reloaded (or restarted) only when a file it depends on changed in this run. A unit started by this run is not
 reloaded: it started with the new files.
 
+A daemon-reload (about 0.2 s) follows a changed unit file or drop-in, but not unit files this run created for units
+of its list that nothing else defines: systemd loads a unit from disk the first time it is asked for it, and asks
+the disk again for one it found missing before once the unit directories changed (systemd's own tests start units
+this way, TEST-23-UNIT-FILE "start & stop operations without daemon-reload"). Should systemd still call such a unit
+missing (a file system whose one-second timestamps hide the change), the daemon-reload follows after all.
+
 `systemctl enable` runs with --no-reload and without the SysV hook: enabling only adds the [Install] symlinks, which
 systemd reads at the next boot or daemon-reload, and starting a unit does not need them; the implicit daemon-reload
 (about 0.15 s) and, for a package that also ships an init script (bird, nsd), Debian's update-rc.d (about 0.3 s)
@@ -17,9 +23,13 @@ daemon-reload, so enablement is read with `systemctl is-enabled`, which reads th
 
 from __future__ import annotations
 
+import os
 import re
 
 UNIT_DIRS = re.compile(r"^/(etc|lib|usr/lib)/systemd/system/")
+# Where else a unit can be defined (systemd.unit(5), system unit search path).
+DEFINITION_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system", "/lib/systemd/system",
+                   "/usr/lib/systemd/system")
 # UnitFileState values that need no `systemctl enable` (systemctl(1), is-enabled).
 ENABLED_STATES = {"enabled", "enabled-runtime", "static", "alias", "indirect", "generated", "transient"}
 RUNNING_STATES = {"active", "reloading", "activating"}
@@ -115,15 +125,39 @@ def plan(units, states, changed_files):
     return actions
 
 
-def converge(module, units, changed_files):
+def _unit_file(name):
+    return name if "." in name else name + ".service"
+
+
+def new_unit_files_only(unit_paths, created, names):
+    """True when every unit-directory file of unit_paths is a unit file this run created (not a drop-in) for a unit
+    of names that no other unit directory defines."""
+    listed = {_unit_file(name) for name in names}
+    for path in unit_paths:
+        base = os.path.basename(path)
+        if path not in created or os.path.dirname(path) + "/" != UNIT_DIRS.match(path).group(0) or base not in listed:
+            return False
+        if any(os.path.lexists(os.path.join(d, base)) for d in DEFINITION_DIRS if d != os.path.dirname(path)):
+            return False
+    return True
+
+
+def converge(module, units, changed_files, created=()):
     """Enable, start, reload or restart the units as `plan` says; returns (changed, report)."""
     if not units:
         return False, {}
     names = [u["name"] for u in units]
-    daemon_reload = any(UNIT_DIRS.search(path) for path in changed_files)
+    unit_paths = [path for path in changed_files if UNIT_DIRS.search(path)]
+    daemon_reload = bool(unit_paths) and not new_unit_files_only(unit_paths, created, names)
     if daemon_reload and not module.check_mode:
         _run(module, ["systemctl", "daemon-reload"], "systemctl daemon-reload", [])
     states = read_states(module, names)
+    if unit_paths and not daemon_reload and not module.check_mode:
+        created_units = {os.path.basename(path) for path in unit_paths}
+        if any(states[name].get("LoadState") == "not-found" for name in names if _unit_file(name) in created_units):
+            daemon_reload = True
+            _run(module, ["systemctl", "daemon-reload"], "systemctl daemon-reload", [])
+            states = read_states(module, names)
     for name in names:
         if states[name].get("UnitFileState", "").startswith("masked"):
             module.fail_json(msg="unit %s is masked" % name)

@@ -20,6 +20,8 @@ description:
     was (files before it are in place, as with one task per file).
   - With O(all_or_nothing), every changed file is checked before any replaces its destination.
   - Content comes rendered from the controller (for example C(lookup('ansible.builtin.template', 'x.j2'))).
+  - Then the role's O(commands), in order (a command that acts on the files just written, such as rendering a
+    state file or applying kernel parameters now), each a task less.
   - Then the role's O(units), in the same run. C(systemctl daemon-reload) when a unit file changed, one
     C(systemctl enable) and one C(systemctl start) for the units that need it (systemd starts them side by side),
     and a reload or restart of a unit that already ran when a file it depends on changed. A unit this run started
@@ -116,6 +118,43 @@ options:
       reload_expect:
         description: A regular expression the reload command's output must match (for commands that exit 0 on failure).
         type: str
+  commands:
+    description:
+      - Commands to run after the files are in place and before the units, in order, without a shell; a command that
+        exits non-zero fails the run there (files stay in place).
+      - In check mode only a command with O(commands[].check_argv) runs (that argv), and not when its program is a
+        file this run would write; a command that does not run then counts as a change only when it has
+        O(commands[].creates) (it would create that).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      argv:
+        description: The command.
+        type: list
+        elements: str
+        required: true
+      check_argv:
+        description: The command that tells, in check mode, what O(commands[].argv) would change (a dry-run form).
+        type: list
+        elements: str
+      stdin:
+        description: Given to the command on its standard input, as is.
+        type: str
+      creates:
+        description: Not run when this path exists.
+        type: path
+      changed_when:
+        description:
+          - When the command counts as a change. V(always) when it ran, V(never) (a read), V(json) when its output is a
+            JSON object whose C(changed) is true, V(pattern) when O(commands[].changed_pattern) is found in its
+            output.
+        type: str
+        choices: [always, never, json, pattern]
+        default: always
+      changed_pattern:
+        description: See O(commands[].changed_when).
+        type: str
   all_or_nothing:
     description:
       - Check every changed file before any is put in place; one failed check leaves every destination as it was.
@@ -167,6 +206,13 @@ changed_files:
   type: list
   elements: str
   sample: [/etc/caddy/Caddyfile]
+commands:
+  description: Each command of O(commands), in order, with its exit code, output and whether it changed something.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{argv: [anycast-announce, render], rc: 0, stdout: '{"changed": false}', stdout_lines: ['{"changed": false}'],
+            stderr: "", changed: false, skipped: false}]
 units:
   description: What was done to each unit of O(units) (or would be, in check mode).
   returned: always
@@ -175,8 +221,10 @@ units:
 """
 
 import grp
+import json
 import os
 import pwd
+import re
 import shlex
 import stat
 import tempfile
@@ -280,6 +328,8 @@ def prepare_file(module, spec, changed, diffs, secrets):
     if not content_changed and not _meta_differs(dest, uid, gid, mode):
         return None
     changed.append(dest)
+    if old is None and not os.path.lexists(dest):
+        _CREATED.append(dest)
     if content_changed and module._diff and not secret:
         diffs.append({"before_header": dest, "after_header": dest,
                       "before": "" if old is None else to_text(old, errors="surrogate_or_replace"),
@@ -311,12 +361,55 @@ def prepare_file(module, spec, changed, diffs, secrets):
 
 # Temporary files of this run; those not renamed are removed whatever happens (a failed check exits the module).
 _PENDING = []
+# Files this run creates (none was there before).
+_CREATED = []
 
 
 def _cleanup():
     for tmp in _PENDING:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _command_changed(spec, out):
+    how = spec["changed_when"]
+    if how == "json":
+        try:
+            doc = json.loads(out or "null")
+        except ValueError:
+            return None
+        return bool(doc.get("changed")) if isinstance(doc, dict) else None
+    if how == "pattern":
+        return re.search(spec["changed_pattern"] or "(?!)", out) is not None
+    return how == "always"
+
+
+def run_commands(module, specs, changed):
+    """Run O(commands) in order; returns their results (see RETURN)."""
+    results = []
+    for spec in specs:
+        result = {"argv": spec["argv"], "rc": None, "stdout": "", "stdout_lines": [], "stderr": "", "changed": False,
+                  "skipped": False}
+        results.append(result)
+        if spec["creates"] and os.path.lexists(spec["creates"]):
+            result["skipped"] = True
+            continue
+        argv = spec["argv"]
+        if module.check_mode:
+            argv = spec["check_argv"]
+            if not argv or argv[0] in changed:
+                result.update(skipped=True, changed=bool(spec["creates"]))
+                continue
+        rc, out, err = module.run_command(argv, data=spec["stdin"], binary_data=True)
+        result.update(argv=argv, rc=rc, stdout=out, stdout_lines=out.splitlines(), stderr=err)
+        if rc != 0:
+            module.fail_json(msg="%s failed (%d): %s" % (" ".join(argv), rc, (err or out).strip()[-2000:]),
+                             changed_files=changed, commands=results)
+        result["changed"] = _command_changed(spec, out)
+        if result["changed"] is None:
+            module.fail_json(msg="%s: its output is not a JSON object: %s" % (" ".join(argv), out.strip()[-500:]),
+                             changed_files=changed, commands=results)
+    return results
 
 
 def main():
@@ -330,6 +423,14 @@ def main():
                 "mode": {"type": "str", "default": "0755"},
             }},
             "all_or_nothing": {"type": "bool", "default": False},
+            "commands": {"type": "list", "elements": "dict", "default": [], "options": {
+                "argv": {"type": "list", "elements": "str", "required": True},
+                "check_argv": {"type": "list", "elements": "str"},
+                "stdin": {"type": "str"},
+                "creates": {"type": "path"},
+                "changed_when": {"type": "str", "default": "always", "choices": ["always", "never", "json", "pattern"]},
+                "changed_pattern": {"type": "str"},
+            }},
             # A secret in a suboption would still reach the instance's journal: AnsibleModule logs a list option
             # as its repr, where a multi-line secret no longer matches the value it masks.
             "secrets": {"type": "dict", "default": {}, "no_log": True},
@@ -352,6 +453,7 @@ def main():
     )
     changed, diffs = [], []
     del _PENDING[:]
+    del _CREATED[:]
     installed = install_packages(module, module.params["packages"])
     try:
         for spec in module.params["directories"]:
@@ -367,10 +469,12 @@ def main():
             commit()
     finally:
         _cleanup()
-    units_changed, units = systemd_units.converge(module, module.params["units"], changed)
+    commands = run_commands(module, module.params["commands"], changed)
+    units_changed, units = systemd_units.converge(module, module.params["units"], changed, created=_CREATED)
     manages = module.params["manages"] or {}
-    result = {"changed": bool(changed or installed) or units_changed, "packages_installed": installed,
-              "changed_files": changed, "units": units, "manages": {
+    result = {"changed": bool(changed or installed) or units_changed or any(c["changed"] for c in commands),
+              "packages_installed": installed, "changed_files": changed, "commands": commands, "units": units,
+              "manages": {
         "files": [spec["dest"] for spec in module.params["files"]] + list(manages.get("files") or []),
         "units": list(manages.get("units") or []) + [u["name"] for u in module.params["units"]
                                                     if u["name"] not in (manages.get("units") or [])],

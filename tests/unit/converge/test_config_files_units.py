@@ -27,6 +27,7 @@ if verb == "show":
     blocks = []
     for n in names:
         u = units.get(n, {"LoadState": "not-found", "ActiveState": "inactive", "UnitFileState": ""})
+        if u.get("missing_until_reload"): u = dict(u, LoadState="not-found")
         props = [p for p in sys.argv[2].split("=", 1)[1].split(",")]
         blocks.append("\n".join("%%s=%%s" %% (k, u[k]) for k in props))
     print("\n\n".join(blocks))
@@ -43,7 +44,9 @@ elif verb == "enable":
         units[n]["disk"] = "enabled"
         if "--no-reload" not in flags: units[n]["UnitFileState"] = "enabled"
 elif verb == "daemon-reload":
-    for u in units.values(): u["UnitFileState"] = disk(u)
+    for u in units.values():
+        u["UnitFileState"] = disk(u)
+        if u.pop("missing_until_reload", False): u["LoadState"] = "loaded"
 elif verb == "start":
     for n in names:
         if units[n].get("broken"):
@@ -136,6 +139,49 @@ def test_a_changed_unit_file_reloads_systemd_first(run, tmp_path, systemctl, mon
     monkeypatch.setattr(systemd_units, "UNIT_DIRS", __import__("re").compile("^%s/" % tmp_path))
     result = run(config_files, {"files": [_conf(tmp_path, "[Unit]\n")], "units": [{"name": "app"}]})
     assert result["changed"] and calls() == ["daemon-reload"]
+
+
+@pytest.fixture
+def unit_dir(tmp_path, monkeypatch):
+    """tmp_path/system stands for the unit directories."""
+    path = tmp_path / "system"
+    path.mkdir()
+    monkeypatch.setattr(systemd_units, "UNIT_DIRS", __import__("re").compile("^%s/" % path))
+    monkeypatch.setattr(systemd_units, "DEFINITION_DIRS", (str(path), str(tmp_path / "lib")))
+    return path
+
+
+def _unit(unit_dir, name, content="[Service]\nExecStart=/bin/true\n"):
+    return {"dest": str(unit_dir / name), "content": content, "owner": _me(), "group": _group()}
+
+
+def test_a_unit_file_this_run_creates_needs_no_daemon_reload(run, unit_dir, systemctl):
+    """systemd loads a unit it has no definition for from disk when first asked; a changed one needs the reload."""
+    set_units, calls = systemctl
+    set_units({"app": {"ActiveState": "inactive", "UnitFileState": "disabled"}})
+    first = run(config_files, {"files": [_unit(unit_dir, "app.service")], "units": [{"name": "app"}]})
+    assert first["changed"] and calls() == ["enable app --no-reload SKIP_SYSV", "start app"]
+    run(config_files, {"files": [_unit(unit_dir, "app.service", "[Service]\n")], "units": [{"name": "app"}]})
+    assert calls()[2:] == ["daemon-reload"]
+
+
+def test_a_created_unit_file_still_gets_a_daemon_reload_when_needed(run, tmp_path, unit_dir, systemctl):
+    set_units, calls = systemctl
+    # systemd still calls it missing (it looked before, and the file system's timestamps hide the change).
+    set_units({"app": {"ActiveState": "inactive", "UnitFileState": "disabled", "missing_until_reload": True}})
+    assert run(config_files, {"files": [_unit(unit_dir, "app.service")], "units": [{"name": "app"}]})["changed"]
+    assert calls() == ["daemon-reload", "enable app --no-reload SKIP_SYSV", "start app"]
+    # A drop-in, a unit defined in another directory too, or a unit file of a unit not listed: reloaded first.
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "other.service").write_text("[Service]\n")
+    set_units({"app": {"ActiveState": "active", "UnitFileState": "enabled"},
+               "other": {"ActiveState": "active", "UnitFileState": "enabled"}})
+    (unit_dir / "app.service.d").mkdir()
+    for files in ([_unit(unit_dir, "app.service.d/x.conf")], [_unit(unit_dir, "other.service")],
+                  [_unit(unit_dir, "helper.service")]):
+        before = len(calls())
+        run(config_files, {"files": files, "units": [{"name": "app"}, {"name": "other"}]})
+        assert calls()[before] == "daemon-reload"
 
 
 def test_a_unit_that_fails_to_start_fails_the_run_with_its_status(run, tmp_path, systemctl):
