@@ -17,8 +17,9 @@ missing (a file system whose one-second timestamps hide the change), the daemon-
 systemd reads at the next boot or daemon-reload, and starting a unit does not need them; the implicit daemon-reload
 (about 0.15 s) and, for a package that also ships an init script (bird, nsd), Debian's update-rc.d (about 0.3 s)
 are what made an enable cost. The rc?.d links it would write matter only under sysvinit: systemd ignores an init
-script that has a native unit. The price is that the manager's own UnitFileState stays stale until the next
-daemon-reload, so enablement is read with `systemctl is-enabled`, which reads the unit files on disk.
+script that has a native unit. The price is that the manager's own UnitFileState stays stale (disabled) until
+the next daemon-reload, so where it does not say enabled, enablement is read again with `systemctl is-enabled`,
+which reads the unit files on disk.
 """
 
 from __future__ import annotations
@@ -61,28 +62,30 @@ class UnitStateError(Exception):
 def query_states(run, names):
     """{name: {LoadState, ActiveState, UnitFileState}}, UnitFileState as the unit files on disk say it (see above).
 
+    One `systemctl show`; the manager's UnitFileState is kept where it says enabled (a unit disabled since then went
+    through a daemon-reload, unless someone disabled it with --no-reload too), and asked again from the unit files
+    with one `systemctl is-enabled` where it does not (an enable with --no-reload leaves it saying disabled).
     run(argv) returns (rc, stdout, stderr); raises UnitStateError when systemctl cannot answer for every unit."""
     if not names:
         return {}
     names = list(names)
-    rc, out, err = run(["systemctl", "show", "--property=LoadState,ActiveState", "--"] + names)
+    rc, out, err = run(["systemctl", "show", "--property=LoadState,ActiveState,UnitFileState", "--"] + names)
     if rc != 0:
         raise UnitStateError("systemctl show failed: %s" % (err or out).strip())
     states = parse_show(out, names)
     if len(states) != len(set(names)):
         raise UnitStateError("systemctl show answered for %d of %d units" % (len(states), len(names)))
     # is-enabled stops at the first unit without a unit file: ask only for the units systemd found.
-    found = [name for name in names if states[name].get("LoadState") != "not-found"]
-    for name in names:
-        states[name]["UnitFileState"] = ""
-    if found:
-        rc, out, err = run(["systemctl", "is-enabled", "--"] + found)
+    ask = [name for name in names if states[name].get("LoadState") != "not-found"
+           and states[name].get("UnitFileState") not in ENABLED_STATES]
+    if ask:
+        rc, out, err = run(["systemctl", "is-enabled", "--"] + ask)
         answers = out.split()
         # Non-zero whenever one of them is not enabled: only a missing answer is an error.
-        if len(answers) != len(found):
+        if len(answers) != len(ask):
             raise UnitStateError("systemctl is-enabled answered for %d of %d units: %s"
-                                 % (len(answers), len(found), (err or out).strip()))
-        for name, answer in zip(found, answers):
+                                 % (len(answers), len(ask), (err or out).strip()))
+        for name, answer in zip(ask, answers):
             states[name]["UnitFileState"] = answer
     return states
 

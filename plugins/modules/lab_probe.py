@@ -48,9 +48,9 @@ options:
     default: 180
   session_timeout:
     description:
-      - Seconds to wait, before the probes, until every BGP session between lab routers is Established (a lab
-        brought up with O(anycast.network.lab_network#module:routers=answering) may still be converging); fail
-        after that.
+      - When a BGP session between lab routers is not Established at the first look (a lab brought up with
+        O(anycast.network.lab_network#module:routers=answering) may still be converging), seconds to wait until
+        every one is, after which the probes run again; fail after that.
     type: int
     default: 60
   report:
@@ -166,25 +166,31 @@ def run(module):
     if unknown:
         module.fail_json(msg="unknown vantage points: %s (the lab has: %s)"
                          % (", ".join(unknown), ", ".join(sorted(plan["vantage_points"]))))
-    # The routers' sessions first (read once when they are all Established, as they are unless the lab was just
-    # brought up), then the certificates and the vantage points' probes side by side; the probes use plain HTTP, so
-    # they do not wait for the certificates.
+    # The certificates, the routers' sessions and the vantage points' probes are read side by side; the probes use
+    # plain HTTP, so they do not wait for the certificates. A lab brought up just before may still be converging:
+    # when a session between lab routers is not Established, the probes run again once every one is.
     certificates = {}
-    summaries = {}
+
+    def _probe():
+        return probe.probe_all(plan, module.params["intent"], count=module.params["count"],
+                               vantage_points=module.params["vantage_points"] or None)
+
     try:
-        if module.check_mode:
-            summaries = podman.router_summaries(plan)
-        else:
-            podman.wait_ready(plan, timeout=module.params["session_timeout"], summaries=summaries, routers=True,
-                              instances=False)
         with ThreadPoolExecutor(max_workers=2) as pool:
             certs = None
             if module.params["certificates"]:
                 certs = pool.submit(ca.converge_certificates, podman.exec_, plan, module.params["intent"],
                                     timeout=0 if module.check_mode else module.params["certificate_timeout"],
                                     check_mode=module.check_mode)
-            probes = probe.probe_all(plan, module.params["intent"], count=module.params["count"],
-                                     vantage_points=module.params["vantage_points"] or None)
+            summaries = pool.submit(podman.router_summaries, plan)
+            probes = _probe()
+            summaries = summaries.result()
+            converging = any(s["state"] != "Established" for s in podman.router_sessions(plan, summaries=summaries))
+            if converging and not module.check_mode:
+                summaries = {}
+                podman.wait_ready(plan, timeout=module.params["session_timeout"], summaries=summaries, routers=True,
+                                  instances=False)
+                probes = _probe()
             certs = certs.result() if certs else None
         sessions = podman.router_sessions(plan, summaries=summaries)
         edge_sessions = podman.instance_sessions(plan, summaries=summaries)

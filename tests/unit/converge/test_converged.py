@@ -87,11 +87,14 @@ def test_probes_report_drift(run, instance):
     assert "reports a change to make" in reasons[0] and "exited 3" in reasons[1]
 
 
-def test_unit_states_read_enablement_from_the_unit_files(monkeypatch):
-    """ActiveState from `systemctl show`, enablement from `systemctl is-enabled` (the manager's UnitFileState stays
-    stale after config_files' enable --no-reload); a unit without a unit file is not asked (is-enabled would stop)."""
-    answers = {"show": "LoadState=loaded\nActiveState=active\n\nLoadState=loaded\nActiveState=failed\n\n"
-                       "LoadState=not-found\nActiveState=inactive\n",
+def test_unit_states_read_enablement_from_the_unit_files_where_systemd_says_disabled(monkeypatch):
+    """ActiveState and UnitFileState from `systemctl show`; where the manager says a unit is not enabled, its unit
+    files are asked (`systemctl is-enabled`): config_files' enable --no-reload leaves the manager's answer stale. A
+    unit without a unit file is not asked (is-enabled would stop there)."""
+    answers = {"show": "LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\n"
+                       "LoadState=loaded\nActiveState=active\nUnitFileState=disabled\n\n"
+                       "LoadState=loaded\nActiveState=failed\nUnitFileState=disabled\n\n"
+                       "LoadState=not-found\nActiveState=inactive\nUnitFileState=\n",
                "is-enabled": "enabled\ndisabled\n"}
     calls = []
 
@@ -101,9 +104,14 @@ def test_unit_states_read_enablement_from_the_unit_files(monkeypatch):
             self.returncode = 1 if argv[1] == "is-enabled" else 0
 
     monkeypatch.setattr(converged.subprocess, "run", lambda argv, **kw: calls.append(argv) or Proc(argv))
-    assert converged.unit_states(["bird", "nsd", "gone"]) == {
-        "bird": ("active", "enabled"), "nsd": ("failed", "disabled"), "gone": ("inactive", "not-found")}
-    assert [argv[1] for argv in calls] == ["show", "is-enabled"] and calls[1][-2:] == ["bird", "nsd"]
+    assert converged.unit_states(["bird", "caddy", "nsd", "gone"]) == {
+        "bird": ("active", "enabled"), "caddy": ("active", "enabled"), "nsd": ("failed", "disabled"),
+        "gone": ("inactive", "not-found")}
+    assert [argv[1] for argv in calls] == ["show", "is-enabled"] and calls[1][-2:] == ["caddy", "nsd"]
+    calls.clear()
+    answers["show"] = "LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n"
+    assert converged.unit_states(["bird"]) == {"bird": ("active", "enabled")}
+    assert [argv[1] for argv in calls] == ["show"]
 
 
 def _vars(**extra):
