@@ -2,10 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Units a role keeps enabled and running, handled in the same module run as the role's files.
 
-One `systemctl show` and one `systemctl is-enabled` read every unit; one `systemctl enable` and one `systemctl start`
-act on all that need it (systemd starts them side by side, honouring their ordering); a unit that already ran is
-reloaded (or restarted) only when a file it depends on changed in this run. A unit started by this run is not
-reloaded: it started with the new files.
+One `systemctl show` reads every unit (and one `systemctl is-enabled` those systemd does not call enabled, see
+below); one `systemctl enable` and one `systemctl start` act on all that need it (systemd starts them side by side,
+honouring their ordering); a unit that already ran is reloaded (or restarted) only when a file it depends on changed
+in this run. A unit started by this run is not reloaded: it started with the new files.
 
 A daemon-reload (about 0.2 s) follows a changed unit file or drop-in, but not unit files this run created for units
 of its list that nothing else defines: systemd loads a unit from disk the first time it is asked for it, and asks

@@ -16,7 +16,8 @@ description:
     container per instance of the intent's C(lab) PoPs, reached over SSH on a management network).
   - Copes with leftovers of a killed run; containers of the same name are reused when they match the plan
     (started again if stopped) and rebuilt when they do not; stale networks are replaced.
-  - Waits until every session between lab routers is Established and every instance runs systemd and answers SSH.
+  - Waits until every session between lab routers is Established and every instance runs systemd and answers SSH
+    (for the routers, see O(routers)).
   - With O(state=absent), removes every container and network labelled C(anycast.network.lab) and, unless
     O(keep_image=true), the lab image tags.
   - Writes C(<state_dir>/lab.json), the lab's plan, which M(anycast.network.lab_probe) reads.
