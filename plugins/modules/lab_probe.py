@@ -185,14 +185,14 @@ def run(module):
             summaries = pool.submit(podman.router_summaries, plan)
             probes = _probe()
             summaries = summaries.result()
-            converging = any(s["state"] != "Established" for s in podman.router_sessions(plan, summaries=summaries))
-            if converging and not module.check_mode:
+            sessions = podman.router_sessions(plan, summaries=summaries)
+            if any(s["state"] != "Established" for s in sessions) and not module.check_mode:
                 summaries = {}
                 podman.wait_ready(plan, timeout=module.params["session_timeout"], summaries=summaries, routers=True,
                                   instances=False)
+                sessions = podman.router_sessions(plan, summaries=summaries)
                 probes = _probe()
             certs = certs.result() if certs else None
-        sessions = podman.router_sessions(plan, summaries=summaries)
         edge_sessions = podman.instance_sessions(plan, summaries=summaries)
     except podman.LabError as exc:
         module.fail_json(msg=str(exc))

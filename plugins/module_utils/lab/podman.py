@@ -518,8 +518,8 @@ def _router_down(node, seen=None):
 
 def wait_ready(plan, timeout=120, summaries=None, routers=True, instances=True, waited=None):
     """Wait until every instance runs systemd and answers SSH (unless instances is false) and every lab router's
-    sessions are Established (routers true or "sessions"), or only its FRR answers (routers "answering"), or
-    nothing of the routers (false). The routers' last BGP summaries are left in summaries (a dict) when given;
+    sessions are Established (routers true), or only its FRR answers (routers "answering"), or nothing of the
+    routers (false). The routers' last BGP summaries are left in summaries (a dict) when given;
     waited (a dict) gets the seconds until the instances and until the routers were ready."""
     deadline = time.monotonic() + timeout
     waited = {} if waited is None else waited
