@@ -153,7 +153,7 @@ options:
         choices: [always, never, json, pattern]
         default: always
       changed_pattern:
-        description: See O(commands[].changed_when).
+        description: A regular expression, required with O(commands[].changed_when=pattern); checked before anything is touched.
         type: str
   all_or_nothing:
     description:
@@ -380,8 +380,22 @@ def _command_changed(spec, out):
             return None
         return bool(doc.get("changed")) if isinstance(doc, dict) else None
     if how == "pattern":
-        return re.search(spec["changed_pattern"] or "(?!)", out) is not None
+        return re.search(spec["changed_pattern"], out) is not None
     return how == "always"
+
+
+def check_commands(module, specs):
+    """Fails, before anything is touched, on a command whose changed_pattern is missing or not a regular expression."""
+    for spec in specs:
+        if spec["changed_when"] != "pattern":
+            continue
+        if not spec["changed_pattern"]:
+            module.fail_json(msg="%s: changed_when pattern needs a changed_pattern" % " ".join(spec["argv"]))
+        try:
+            re.compile(spec["changed_pattern"])
+        except re.error as exc:
+            module.fail_json(msg="%s: changed_pattern %r is not a regular expression: %s"
+                             % (" ".join(spec["argv"]), spec["changed_pattern"], exc))
 
 
 def run_commands(module, specs, changed):
@@ -451,6 +465,7 @@ def main():
         },
         supports_check_mode=True,
     )
+    check_commands(module, module.params["commands"])
     changed, diffs = [], []
     del _PENDING[:]
     del _CREATED[:]

@@ -78,3 +78,12 @@ def test_check_mode_runs_only_the_dry_run_form_and_never_a_program_it_would_writ
     assert [(c["skipped"], c["changed"]) for c in result["commands"]] == [
         (False, False), (True, False), (True, False), (True, True)]
     assert not fresh.exists() and not (tmp_path / "made").exists()
+
+
+def test_a_bad_changed_pattern_fails_before_anything_is_touched(run, tmp_path):
+    conf = tmp_path / "app.conf"
+    for command, says in (({"argv": ["true"], "changed_when": "pattern"}, "needs a changed_pattern"),
+                          ({"argv": ["true"], "changed_when": "pattern", "changed_pattern": "(unclosed"},
+                           "is not a regular expression")):
+        result = run(config_files, {"files": [_file(conf, "x = 1\n")], "commands": [command]})
+        assert result["failed"] and says in result["msg"] and not conf.exists()
