@@ -19,7 +19,8 @@ description:
     only then renamed over the destination; a failed check stops the run there and leaves that destination as it
     was (files before it are in place, as with one task per file).
   - With O(all_or_nothing), every changed file is checked before any replaces its destination.
-  - Content comes rendered from the controller (for example C(lookup('ansible.builtin.template', 'x.j2'))).
+  - Content comes from the controller, given as it is, or rendered there from a template of the role
+    (O(files[].template)) or read from a file of the role (O(files[].src)) by the action of the same name.
   - Then the role's O(commands), in order (a command that acts on the files just written, such as rendering a
     state file or applying kernel parameters now), each a task less.
   - Then the role's O(units), in the same run. C(systemctl daemon-reload) when a unit file changed, one
@@ -57,9 +58,29 @@ options:
       dest: {description: The file., type: path, required: true}
       content:
         description:
-          - The content. Shown in diffs. Without it, the content is the entry for this O(files[].dest) in
-            O(secrets).
+          - The content. Shown in diffs. Without it (and without O(files[].template) and O(files[].src)), the
+            content is the entry for this O(files[].dest) in O(secrets).
         type: str
+      template:
+        description:
+          - A template of the role's C(templates/) (or a path), rendered on the controller with the task's
+            variables, as M(ansible.builtin.template) does, and written as the content. One of O(files[].content),
+            O(files[].template) and O(files[].src).
+          - Cheaper than C(lookup('ansible.builtin.template')) in the task's arguments, which copies every variable
+            the task sees for each file.
+        type: str
+      template_vars:
+        description: Variables for O(files[].template) only, on top of the task's.
+        type: dict
+      src:
+        description: A file of the role's C(files/) (or a path), read on the controller and written as it is.
+        type: str
+      secret:
+        description:
+          - The content (from O(files[].content), O(files[].template) or O(files[].src)) holds secrets, so it goes
+            to O(secrets), never logged nor shown in a diff.
+        type: bool
+        default: false
       owner: {description: Owner name., type: str, default: root}
       group: {description: Group name., type: str, default: root}
       mode: {description: Mode as an octal string., type: str, default: "0644"}

@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# The work is done by the action plugin of the same name, on the controller.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: role_arguments
+short_description: Check a host's variables against several roles' argument specifications in one task
+version_added: 1.0.0
+description:
+  - Does for each role listed what the validation task Ansible puts in front of a role does (the host's variables
+    the role's C(meta/argument_specs.yml) names, templated, checked against it), in one task instead of one per
+    role. Meant for a play that imports the roles with C(rolespec_validate=false) right after this task.
+  - Every error of every role is reported at once, each prefixed by its role.
+  - Runs on the controller only.
+options:
+  roles:
+    description: Roles of this collection, by name (C(bird)) or fully qualified (C(anycast.network.bird)).
+    type: list
+    elements: str
+    required: true
+  entry_point:
+    description: The entry point of every role's specification.
+    type: str
+    default: main
+attributes:
+  check_mode:
+    support: full
+    description: Reads only.
+  diff_mode:
+    support: none
+    description: Nothing to compare.
+  platform:
+    platforms: all
+    description: Runs on the controller.
+author:
+  - anycast.network developers
+"""
+
+EXAMPLES = r"""
+- name: Check the variables of the roles this play imports
+  anycast.network.role_arguments:
+    roles: [anycast.network.base, anycast.network.bird]
+
+- name: Base system
+  ansible.builtin.import_role:
+    name: anycast.network.base
+    rolespec_validate: false
+"""
+
+RETURN = r"""
+roles:
+  description: The roles checked.
+  returned: always
+  type: list
+  elements: str
+argument_errors:
+  description: Every error, prefixed by its role; empty when all match.
+  returned: always
+  type: list
+  elements: str
+"""
