@@ -5,7 +5,10 @@ see the documentation stub in plugins/modules/role_arguments.py."""
 
 from __future__ import annotations
 
+import functools
 import os
+
+import yaml
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -14,6 +17,14 @@ from ansible.plugins.action.validate_argument_spec import ActionModule as _Valid
 # The collection's root: plugins/action/ is two levels below it.
 _COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _PREFIX = "anycast.network."
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.lru_cache(maxsize=None)
+def _read_yaml(path):
+    """A role's YAML file as plain data (libyaml: several times faster than Ansible's own loader)."""
+    with open(path, "rb") as handle:
+        return yaml.load(handle, Loader=_YAML_LOADER) or {}
 
 
 class ActionModule(_ValidateArgumentSpec):
@@ -32,8 +43,8 @@ class ActionModule(_ValidateArgumentSpec):
             raise AnsibleActionFail("role_arguments: roles must be a list of role names")
         errors, checked = [], []
         for role in roles:
-            spec, defaults = self._spec(str(role), entry_point)
-            values = self._values(spec, defaults, task_vars)
+            spec, defaults_file = self._spec(str(role), entry_point)
+            values = self._values(spec, defaults_file, task_vars)
             outcome = ArgumentSpecValidator(spec).validate(values, validate_role_argument_spec=True)
             errors.extend("%s: %s" % (role, message) for message in outcome.error_messages)
             checked.append(str(role))
@@ -44,30 +55,29 @@ class ActionModule(_ValidateArgumentSpec):
             result["msg"] = "The variables of %s match their argument specifications" % ", ".join(checked)
         return result
 
-    def _values(self, spec, defaults, task_vars):
+    def _values(self, spec, defaults_file, task_vars):
         """The role's variables as its tasks would see them, templated. In a play that imports the role, its
         defaults are among the task's variables already; otherwise they are added under the task's."""
+        defaults = _read_yaml(defaults_file) if os.path.isfile(defaults_file) else {}
         if all(name in task_vars for name in spec if name in defaults):
             return self.get_args_from_task_vars(spec, task_vars)
-        variables = dict(defaults)
+        variables = dict(self._load_trusted(defaults_file))
         variables.update(task_vars)
         templar = self._templar.copy_with_new_env(available_variables=variables)
         return templar.template({name: variables[name] for name in spec if name in variables})
 
     def _spec(self, role, entry_point):
-        """The options of a role's entry point (meta/argument_specs.yml) and the role's defaults."""
+        """The options of a role's entry point (meta/argument_specs.yml) and the path of the role's defaults."""
         name = role[len(_PREFIX):] if role.startswith(_PREFIX) else role
         path = os.path.join(_COLLECTION_ROOT, "roles", name)
         specs_file = os.path.join(path, "meta", "argument_specs.yml")
         if "/" in name or not os.path.isfile(specs_file):
             raise AnsibleActionFail("role_arguments: %s is not a role of this collection with an argument "
                                     "specification" % role)
-        specs = (self._loader.load_from_file(specs_file) or {}).get("argument_specs") or {}
+        specs = _read_yaml(specs_file).get("argument_specs") or {}
         if entry_point not in specs:
             raise AnsibleActionFail("role_arguments: %s has no entry point %s" % (role, entry_point))
-        defaults_file = os.path.join(path, "defaults", "main.yml")
-        defaults = (self._load_trusted(defaults_file) or {}) if os.path.isfile(defaults_file) else {}
-        return dict(specs[entry_point].get("options") or {}), defaults
+        return dict(specs[entry_point].get("options") or {}), os.path.join(path, "defaults", "main.yml")
 
     def _load_trusted(self, path):
         """A role's own variables file, its templates trusted as Ansible trusts them when it loads the role."""

@@ -4,19 +4,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ansible_collections.anycast.network.plugins.module_utils.intent import derive
 
 
 def _plain(value):
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
 
 
+def _part(intent, *keys):
+    """The parts of the intent a derivation reads, as plain data. Only those are templated: the intent's values
+    are templated when read (a password from a lookup, say), and these filters run in many tasks of every instance."""
+    if not isinstance(intent, Mapping):
+        return _plain(intent)
+    return {key: _plain(intent[key]) for key in keys if key in intent}
+
+
 def anycast_sessions(intent, pop, address="", address6=""):
-    return derive.sessions(_plain(intent), str(pop), str(address or ""), str(address6 or ""))
+    pop = str(pop)
+    part = _part(intent, "defaults", "prefixes")
+    pops = intent.get("pops") if isinstance(intent, Mapping) else None
+    if isinstance(pops, Mapping) and pop in pops:
+        part["pops"] = {pop: _plain(pops[pop])}
+    return derive.sessions(part, pop, str(address or ""), str(address6 or ""))
 
 
 def anycast_bgp_sessions(upstreams, pop, prefixes, address="", address6=""):
@@ -25,15 +40,15 @@ def anycast_bgp_sessions(upstreams, pop, prefixes, address="", address6=""):
 
 
 def anycast_prefixes(intent, family=None):
-    return derive.prefixes(_plain(intent), family)
+    return derive.prefixes(_part(intent, "prefixes"), family)
 
 
 def anycast_services(intent, kind=None):
-    return derive.services(_plain(intent), kind)
+    return derive.services(_part(intent, "services"), kind)
 
 
 def anycast_service_addresses(intent, family=None):
-    return derive.service_addresses(_plain(intent), family)
+    return derive.service_addresses(_part(intent, "services"), family)
 
 
 def pop_batches(groups, hosts=None):

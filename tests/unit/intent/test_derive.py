@@ -5,6 +5,7 @@ import pathlib
 
 import yaml
 
+from ansible_collections.anycast.network.plugins.filter import intent as intent_filters
 from ansible_collections.anycast.network.plugins.filter.intent import pop_batches
 from ansible_collections.anycast.network.plugins.module_utils.intent import derive
 
@@ -71,3 +72,37 @@ def test_pop_batches_only_the_given_hosts():
 def test_instance_names():
     names = derive.instance_names(BASE)
     assert names == {"ams": ["ams-1", "ams-2"], "lhr": ["corpus-lhr-1", "corpus-lhr-2"], "fra": ["fra-1"]}
+
+
+class _Reads(dict):
+    """An intent that records which of its top-level parts were read (as Ansible templates a value when read)."""
+
+    def __init__(self, data):
+        super().__init__(data)
+        self.read = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def items(self):
+        self.read.update(self.keys())
+        return super().items()
+
+
+def test_filters_read_only_the_parts_of_the_intent_they_need():
+    intent = _Reads(copy.deepcopy(BASE))
+    assert intent_filters.anycast_services(intent, "web") == derive.services(BASE, "web")
+    assert intent.read == {"services"}
+    intent.read.clear()
+    assert intent_filters.anycast_prefixes(intent, 6) == derive.prefixes(BASE, 6)
+    assert intent.read == {"prefixes"}
+    for pop in ("lhr", "ams", "nowhere"):
+        intent.read.clear()
+        pops = _Reads(intent["pops"])
+        intent["pops"] = pops
+        intent.read.clear()
+        assert intent_filters.anycast_sessions(intent, pop, "198.51.100.7", "2001:db8:1::7") == \
+            derive.sessions(BASE, pop, "198.51.100.7", "2001:db8:1::7")
+        assert pops.read <= {pop}  # one PoP's upstreams (and passwords), not every PoP's
+    assert intent_filters.anycast_service_addresses(intent, 4) == derive.service_addresses(BASE, 4)
