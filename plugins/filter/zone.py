@@ -137,6 +137,23 @@ def zone_records(zone, addresses, path="services.dns.zones[0]", ns_label="ns1", 
     return out
 
 
+def zone_records_by_origin(services, ns_label="ns1", default_ttl=300):
+    """Every zone of the DNS services, checked by zone_records: {origin: records}. Raises an error naming the
+    path in the intent of a zone that a service lists a second time (each zone is served by one DNS service)."""
+    out, seen = {}, {}
+    for service in services or []:
+        for index, zone in enumerate(service.get("zones") or []):
+            path = "services.%s.zones[%d]" % (service.get("name"), index)
+            records = zone_records(zone, service.get("addresses") or [], path, ns_label, default_ttl)
+            origin = str(zone["name"]).rstrip(".").lower()
+            if origin in seen:
+                _fail(path, "zone %s is already served at %s: every zone by one DNS service only"
+                      % (origin, seen[origin]))
+            seen[origin] = path
+            out[origin] = records
+    return out
+
+
 def zone_content_hash(records, soa=None):
     """A hash of everything in the zone but the serial."""
     blob = json.dumps({"records": records, "soa": soa or {}}, sort_keys=True, separators=(",", ":"))
@@ -171,6 +188,7 @@ class FilterModule:
     def filters(self):
         return {
             "zone_records": zone_records,
+            "zone_records_by_origin": zone_records_by_origin,
             "zone_content_hash": zone_content_hash,
             "zone_serial": zone_serial,
         }

@@ -71,3 +71,18 @@ def test_serial_changes_only_with_content():
     # Never moves backwards, even if the clock does.
     assert zone.zone_serial(h2, installed, "2026-01-01") == 2026112101
     assert zone.zone_content_hash(recs, {"rname": "other."}) != h1
+
+
+def test_records_by_origin_checks_every_zone_and_refuses_a_zone_listed_twice():
+    other = {"name": "other.test.", "records": [{"name": "@", "type": "A", "value": "203.0.113.11"}]}
+    services = [{"name": "dns", "addresses": ["203.0.113.53"], "zones": [Z, other]}]
+    by_origin = zone.zone_records_by_origin(services, ns_label="ns2", default_ttl=60)
+    assert list(by_origin) == ["anycast.test", "other.test"]
+    assert by_origin["other.test"] == zone.zone_records(other, ["203.0.113.53"], "services.dns.zones[1]", "ns2", 60)
+    twice = services + [{"name": "dns2", "addresses": ["203.0.113.54"], "zones": [{"name": "Anycast.Test."}]}]
+    with pytest.raises(Exception, match=r"services\.dns2\.zones\[0\]: zone anycast\.test is already served at "
+                                        r"services\.dns\.zones\[0\]"):
+        zone.zone_records_by_origin(twice)
+    bad = [{"name": "dns", "addresses": [], "zones": [other, {"name": "x.test", "records": [{"name": "a"}]}]}]
+    with pytest.raises(Exception, match=r"services\.dns\.zones\[1\]\.records\[0\]: type is required"):
+        zone.zone_records_by_origin(bad)
