@@ -57,6 +57,12 @@ options:
     description: Fail (with every problem in the message) when the comparison finds problems.
     type: bool
     default: false
+  reuse:
+    description:
+      - A result of this module from a read made the same way moments before (the converge check's, see
+        docs/converge.md), returned as it is by the action of the same name, without asking the host again.
+      - Omit it to read BIRD.
+    type: dict
 attributes:
   check_mode:
     support: full
