@@ -85,6 +85,10 @@ def test_config_validation_reports_every_problem():
     assert "checks[1]: a unique name" in text
     assert "checks[1]: zone is required" in text
     assert "checks[2]: type must be one of" in text
+    hooks = "\n".join(hg.validate_config({"on_announce": [["systemctl", "reload", "caddy"], []],
+                                          "on_announce_delay": -1}))
+    assert "on_announce must be a list of commands" in hooks and "on_announce_delay must be a number" in hooks
+    assert hg.validate_config({"on_announce": [["systemctl", "reload", "caddy"]], "on_announce_delay": 0}) == []
 
 
 def test_dns_query_and_soa_parsing():
@@ -382,6 +386,39 @@ def test_failed_announce_is_retried(tmp_path, web):
         time.sleep(1.0)
         # Failing calls are retried, but not more than every 5 s.
         assert len(gate_calls(log, "127.0.0.0/24", "down")) == 1
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.integration
+def test_commands_run_once_a_little_after_announcing(tmp_path, web):
+    """on_announce: once the gate announces what it did not, its commands run once, on_announce_delay later, in the
+    background (the gate keeps its rounds); withdrawn and announced again, they run again."""
+    server, handler = web
+    log = tmp_path / "announce.log"
+    ran = tmp_path / "ran"
+    hook = [sys.executable, "-c", "import sys, time; open(sys.argv[1], 'a').write('%f\\n' % time.time())", str(ran)]
+    config, env = web_gate(tmp_path, server, fall=1, rise=2, initial_rise=1, on_announce=[hook, hook],
+                           on_announce_delay=0.5)
+    proc = start_gate(config, env)
+
+    def runs():
+        return [float(x) for x in ran.read_text().split()] if ran.exists() else []
+    try:
+        assert wait_for(lambda: gate_calls(log, "127.0.0.0/24", "up"), 3)
+        announced = gate_calls(log, "127.0.0.0/24", "up")[0]["t"]
+        assert wait_for(lambda: len(runs()) == 2, 3), runs()
+        assert all(t - announced >= 0.45 for t in runs()), (announced, runs())
+        time.sleep(0.5)
+        assert len(runs()) == 2  # once per announcement, not every round
+        handler.healthy = False
+        assert wait_for(lambda: gate_calls(log, "127.0.0.0/24", "down"), 3)
+        time.sleep(0.8)
+        assert len(runs()) == 2  # a withdrawal runs nothing
+        handler.healthy = True
+        assert wait_for(lambda: len(gate_calls(log, "127.0.0.0/24", "up")) == 2, 3)
+        assert wait_for(lambda: len(runs()) == 4, 3), runs()
     finally:
         proc.kill()
         proc.wait()
