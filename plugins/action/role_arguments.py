@@ -45,7 +45,11 @@ class ActionModule(_ValidateArgumentSpec):
         for role in roles:
             spec, defaults_file = self._spec(str(role), entry_point)
             values = self._values(spec, defaults_file, task_vars)
-            outcome = ArgumentSpecValidator(spec).validate(values, validate_role_argument_spec=True)
+            # Only the options with a value to check (and the required ones): the validator would otherwise put the
+            # specification's documented defaults in place of the defaults left out.
+            checked_spec = {name: option for name, option in spec.items()
+                            if name in values or (option or {}).get("required")}
+            outcome = ArgumentSpecValidator(checked_spec).validate(values, validate_role_argument_spec=True)
             errors.extend("%s: %s" % (role, message) for message in outcome.error_messages)
             checked.append(str(role))
         result.update(changed=False, roles=checked, argument_errors=errors)
@@ -56,11 +60,17 @@ class ActionModule(_ValidateArgumentSpec):
         return result
 
     def _values(self, spec, defaults_file, task_vars):
-        """The role's variables as its tasks would see them, templated. In a play that imports the role, its
-        defaults are among the task's variables already; otherwise they are added under the task's."""
+        """The role's variables as its tasks would see them, templated, except those that still are the role's own
+        defaults: those are checked against the specification by the role's tests (Molecule keeps Ansible's own
+        check), and templating every derived default for every instance cost more than the rest of the check.
+        Without the role's defaults among the task's variables (a play that does not import the role), they are
+        added under the task's and checked too."""
         defaults = _read_yaml(defaults_file) if os.path.isfile(defaults_file) else {}
         if all(name in task_vars for name in spec if name in defaults):
-            return self.get_args_from_task_vars(spec, task_vars)
+            overridden = {name: task_vars[name] for name in spec
+                          if name in task_vars and (name not in defaults or task_vars[name] != defaults[name]
+                                                    or (spec[name] or {}).get("required"))}
+            return self._templar.template(overridden)
         variables = dict(self._load_trusted(defaults_file))
         variables.update(task_vars)
         templar = self._templar.copy_with_new_env(available_variables=variables)

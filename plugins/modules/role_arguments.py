@@ -12,6 +12,11 @@ description:
   - Does for each role listed what the validation task Ansible puts in front of a role does (the host's variables
     the role's C(meta/argument_specs.yml) names, templated, checked against it), in one task instead of one per
     role. Meant for a play that imports the roles with C(rolespec_validate=false) right after this task.
+  - A variable that still is the role's own default (the same expression as in its C(defaults/main.yml)) is not
+    templated nor checked here; the roles' own tests check their defaults (Molecule runs them with Ansible's check).
+    Templating every derived default for every instance cost more than the rest of the check.
+  - In a play that does not import a role, its defaults are not among the task's variables; they are then added
+    under them and checked as well.
   - Every error of every role is reported at once, each prefixed by its role.
   - Runs on the controller only.
 options:

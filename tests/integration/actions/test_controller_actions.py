@@ -135,3 +135,27 @@ def test_role_arguments_checks_every_role_listed(tmp_path):
         """)
     proc = run(tmp_path, unknown)
     assert proc.returncode != 0 and "nosuchrole is not a role of this collection" in proc.stdout, proc.stdout
+
+
+def test_role_arguments_in_a_play_that_imports_the_roles_checks_what_is_set_outside_them(tmp_path):
+    """With the roles imported (their defaults among the task's variables), what still is a role's default is left
+    to the role's own tests: here no intent exists, so templating healthgate's derived defaults would fail."""
+    (tmp_path / "roles").mkdir()
+    play = playbook(tmp_path, """\
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: Check
+              anycast.network.role_arguments:
+                roles: [healthgate]
+            - name: The role, imported but not run here
+              ansible.builtin.import_role:
+                name: anycast.network.healthgate
+                rolespec_validate: false
+              when: false
+        """)
+    ok = run(tmp_path, play, "-e", "healthgate_fall=3")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    bad = run(tmp_path, play, "-e", "healthgate_fall=many")
+    assert bad.returncode != 0
+    assert "healthgate: argument 'healthgate_fall' is of type" in bad.stdout, bad.stdout
