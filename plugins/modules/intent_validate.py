@@ -24,16 +24,8 @@ options:
   lab_topology:
     description: A lab topology file; when given, lab PoP regions are checked against it.
     type: path
-attributes:
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Nothing to compare.
-  platform:
-    platforms: all
-    description: Runs on the controller.
+extends_documentation_fragment:
+  - anycast.network.controller_check
 author:
   - anycast.network developers
 """

@@ -29,16 +29,8 @@ options:
     description: The entry point of every role's specification.
     type: str
     default: main
-attributes:
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Nothing to compare.
-  platform:
-    platforms: all
-    description: Runs on the controller.
+extends_documentation_fragment:
+  - anycast.network.controller_check
 author:
   - anycast.network developers
 """

@@ -43,6 +43,17 @@ def playbook(tmp_path, text):
     return path
 
 
+def check_play(tmp_path, roles, more_tasks=""):
+    """A play on localhost whose first task is role_arguments for `roles` (a YAML list), then `more_tasks`."""
+    return playbook(tmp_path, f"""\
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: Check
+              anycast.network.role_arguments:
+                roles: {roles}\n""" + more_tasks)
+
+
 def run(tmp_path, play, *extra):
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_ROLES_PATH=str(tmp_path / "roles"))
@@ -110,14 +121,7 @@ def test_a_file_with_two_sources_fails_clearly(tmp_path):
 
 def test_role_arguments_checks_every_role_listed(tmp_path):
     (tmp_path / "roles").mkdir()
-    play = playbook(tmp_path, """\
-        - hosts: localhost
-          gather_facts: false
-          tasks:
-            - name: Check
-              anycast.network.role_arguments:
-                roles: [anycast.network.healthgate, drain]
-        """)
+    play = check_play(tmp_path, "[anycast.network.healthgate, drain]")
     intent = '{"anycast_intent": {"services": {}}}'  # the defaults of healthgate's services derive from it
     ok = run(tmp_path, play, "-e", intent, "-e", "healthgate_fall=3")
     assert ok.returncode == 0, ok.stdout + ok.stderr
@@ -125,14 +129,7 @@ def test_role_arguments_checks_every_role_listed(tmp_path):
     assert bad.returncode != 0
     assert "anycast.network.healthgate: argument 'healthgate_fall' is of type" in bad.stdout, bad.stdout
     assert "healthgate_interval" in bad.stdout
-    unknown = playbook(tmp_path, """\
-        - hosts: localhost
-          gather_facts: false
-          tasks:
-            - name: Check
-              anycast.network.role_arguments:
-                roles: [nosuchrole]
-        """)
+    unknown = check_play(tmp_path, "[nosuchrole]")
     proc = run(tmp_path, unknown)
     assert proc.returncode != 0 and "nosuchrole is not a role of this collection" in proc.stdout, proc.stdout
 
@@ -141,13 +138,7 @@ def test_role_arguments_in_a_play_that_imports_the_roles_checks_what_is_set_outs
     """With the roles imported (their defaults among the task's variables), what still is a role's default is left
     to the role's own tests: here no intent exists, so templating healthgate's derived defaults would fail."""
     (tmp_path / "roles").mkdir()
-    play = playbook(tmp_path, """\
-        - hosts: localhost
-          gather_facts: false
-          tasks:
-            - name: Check
-              anycast.network.role_arguments:
-                roles: [healthgate]
+    play = check_play(tmp_path, "[healthgate]", """\
             - name: The role, imported but not run here
               ansible.builtin.import_role:
                 name: anycast.network.healthgate
