@@ -93,8 +93,8 @@ def test_rerun_changes_nothing(configured):
     assert proc.returncode == 0, proc.stdout[-5000:]
     changed = recap_changed(proc.stdout)
     assert len(changed) == 8 and all(v == 0 for v in changed.values()), changed
-    # The roles run about 25 tasks on an instance, the fast path at most 2.
-    assert min(recap_ok(proc.stdout).values()) > 20, "the roles did not run"
+    # The roles run about 20 tasks on an instance, the fast path at most 2.
+    assert min(recap_ok(proc.stdout).values()) > 10, "the roles did not run"
     # Then the fast path: every instance matches its record, none is configured again.
     proc = playbook(str(ROOT / "playbooks" / "configure.yml"))
     assert proc.returncode == 0, proc.stdout[-5000:]
@@ -112,7 +112,7 @@ def test_drift_on_one_instance_is_found_and_repaired_there_only(configured):
     assert "/etc/bird/bird.conf changed on the instance" in proc.stdout
     assert "unit nsd is inactive" in proc.stdout
     ok = recap_ok(proc.stdout)
-    assert ok["lhr-1"] > 20 and ok["jfk-2"] > 20, ok
+    assert ok["lhr-1"] > 10 and ok["jfk-2"] > 10, ok
     assert all(v <= 2 for host, v in ok.items() if host not in ("lhr-1", "jfk-2")), ok
     assert recap_changed(proc.stdout)["lhr-1"] >= 1
     conf = podman.exec_(lhr1, "cat", "/etc/bird/bird.conf", check=True).stdout
