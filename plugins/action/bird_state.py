@@ -6,6 +6,9 @@ that would have read BIRD again, so one task registers the result either way."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 
@@ -16,6 +19,8 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
         reuse = args.pop("reuse", None)
+        if reuse and not isinstance(reuse, Mapping):
+            raise AnsibleActionFail("bird_state: reuse must be an earlier result of this module (a mapping)")
         if reuse:
             result.update({key: value for key, value in dict(reuse).items() if key not in ("invocation", "failed")})
             result.update(changed=False, reused=True)

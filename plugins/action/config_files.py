@@ -10,6 +10,7 @@ for each file it renders, which made it the most expensive part of a PoP's conve
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_text
@@ -36,7 +37,8 @@ class ActionModule(ActionBase):
         args = dict(self._task.args)
         files, secrets = [], dict(args.get("secrets") or {})
         for spec in args.get("files") or []:
-            files.append(self._content(dict(spec), secrets, task_vars))
+            # An entry that is not a mapping goes to the module as it is, whose argument checks name it.
+            files.append(self._content(dict(spec), secrets, task_vars) if isinstance(spec, Mapping) else spec)
         args["files"] = files
         if secrets:
             args["secrets"] = secrets
@@ -50,6 +52,8 @@ class ActionModule(ActionBase):
         if len(sources) > 1:
             raise AnsibleActionFail("config_files: %s takes one of content, template and src, not %s"
                                     % (spec.get("dest"), ", ".join(sources)))
+        if not isinstance(spec.get("template_vars") or {}, Mapping):
+            raise AnsibleActionFail("config_files: %s: template_vars must be a mapping" % spec.get("dest"))
         if spec.get("template") is not None:
             text = self._render(spec["template"], spec.get("template_vars") or {}, task_vars)
         elif spec.get("src") is not None:

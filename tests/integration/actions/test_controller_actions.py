@@ -150,3 +150,37 @@ def test_role_arguments_in_a_play_that_imports_the_roles_checks_what_is_set_outs
     bad = run(tmp_path, play, "-e", "healthgate_fall=many")
     assert bad.returncode != 0
     assert "healthgate: argument 'healthgate_fall' is of type" in bad.stdout, bad.stdout
+
+
+def test_malformed_entries_fail_clearly(tmp_path):
+    """Bad input to the actions: a clear message, no traceback, nothing written."""
+    play = playbook(tmp_path, f"""\
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: A file entry that is not a mapping
+              anycast.network.config_files:
+                files: ["{tmp_path}/x"]
+              ignore_errors: true
+              register: not_mapping
+            - name: template_vars that are not a mapping
+              anycast.network.config_files:
+                files: [{{dest: "{tmp_path}/y", template: /etc/hostname, template_vars: [1]}}]
+              ignore_errors: true
+              register: bad_vars
+            - name: reuse that is not a result
+              anycast.network.bird_state:
+                reuse: not-a-result
+              ignore_errors: true
+              register: bad_reuse
+            - name: Each failed with its own message
+              ansible.builtin.assert:
+                that:
+                  - not_mapping is failed and 'dictionary requested' in not_mapping.msg
+                  - bad_vars is failed and 'template_vars must be a mapping' in bad_vars.msg
+                  - bad_reuse is failed and 'reuse must be an earlier result' in bad_reuse.msg
+        """)
+    proc = run(tmp_path, play)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
