@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """Converge benchmark on the lab: lab start plus full converge from fresh instances, the idempotent re-run, and
-growth from 8 to 16 instances (with the first strategy), with the collection's Mitogen-backed strategy and with plain
-ansible-core linear, side by side in one run.
+growth from 8 to 16 instances (with the first strategy), with the collection's Mitogen-backed strategies and with plain
+ansible-core (linear, and free in the configure step), side by side in one run.
 
     .venv/bin/python benchmarks/converge_bench.py [--strategies fast,plain] [--skip-growth]
 
 Targets (2 cores): lab start + full converge under 45 s; re-run under 10 s with zero changed tasks;
 16 instances in at most 1.6 times the time of 8.
+Beside each cold run's time, the CPU it used: the whole machine's (the controller, podman and every lab container
+share its cores) and the controller's (ansible-playbook and everything it waited for). The machine's CPU-seconds over
+its cores is the least time the run could take on this machine however well the work overlapped.
+Each lab size keeps its own report directory (.cache/bench-reports/), so a cold run redraws the catchment picture only
+when its catchment changed since that size's last run, as in daily use.
 It tears the lab down and brings it up several times: do not run it while something else uses the lab.
 """
 
@@ -14,6 +19,7 @@ import argparse
 import os
 import pathlib
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -27,14 +33,32 @@ BIN = ROOT / ".venv" / "bin"
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
-def playbook(args, strategy, inventory):
+def machine_busy():
+    """CPU-seconds the whole machine spent busy since boot (every core), from /proc/stat."""
+    with open("/proc/stat", encoding="ascii") as fh:
+        fields = [int(v) for v in fh.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def playbook(args, strategy, inventory, cpu=None):
+    """Run ansible-playbook; (seconds, changed tasks on the instances). With cpu={} it also fills in the CPU-seconds
+    of the whole machine ("machine") and of the controller ("controller") during the run."""
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                ANYCAST_STRATEGY_PLAIN="1" if strategy == "plain" else "0",
                PATH="%s:%s" % (BIN, os.environ.get("PATH", "")))
+    busy0, own0 = machine_busy(), children_cpu()
     t0 = time.monotonic()
     proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(inventory)] + args, cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=1800, check=False)
     elapsed = time.monotonic() - t0
+    if cpu is not None:
+        cpu["machine"], cpu["controller"] = machine_busy() - busy0, children_cpu() - own0
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-2000:])
         raise SystemExit("ansible-playbook %s failed (%s)" % (" ".join(args), strategy))
@@ -60,10 +84,17 @@ def scaled_inventory(workdir, per_pop):
     return inv
 
 
-def fresh_converge(strategy, inventory):
+def fresh_converge(strategy, inventory, cpu=None, reports=None):
     """Lab down (image kept), then site.yml: lab start + full converge from fresh instances."""
     playbook(["-e", "lab_keep_image=true", "playbooks/lab_down.yml"], strategy, inventory)
-    return playbook(["site.yml"], strategy, inventory)
+    extra = ["-e", "anycast_report_dir=%s" % reports] if reports else []
+    return playbook(extra + ["site.yml"], strategy, inventory, cpu)
+
+
+def report_dir(size):
+    path = ROOT / ".cache" / "bench-reports" / size
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def main():
@@ -77,14 +108,16 @@ def main():
         inv8 = ROOT / "inventories" / "lab"
         inv16 = scaled_inventory(work, 4)
         for strategy in strategies:
-            cold, cold_changed = fresh_converge(strategy, inv8)
+            cpu8 = {}
+            cold, cold_changed = fresh_converge(strategy, inv8, cpu8, report_dir("8"))
             rerun, rerun_changed = playbook(["site.yml"], strategy, inv8)
             # The same re-run with the fast path off: every role on every instance (what a changed intent costs).
             full, full_changed = playbook(["-e", "anycast_full_converge=true", "site.yml"], strategy, inv8)
             row = {"strategy": strategy, "cold": cold, "rerun": rerun, "rerun_changed": rerun_changed,
-                   "full": full, "full_changed": full_changed}
+                   "full": full, "full_changed": full_changed, "cpu8": cpu8}
             if not args.skip_growth and strategy == strategies[0]:  # growth once, with the default strategy
-                row["cold16"], _ = fresh_converge(strategy, inv16)
+                row["cpu16"] = {}
+                row["cold16"], _ = fresh_converge(strategy, inv16, row["cpu16"], report_dir("16"))
             rows.append(row)
         # Leave the default lab converged, as the lab command does.
         fresh_converge(strategies[0], inv8)
@@ -96,6 +129,16 @@ def main():
         full = "%.1f s (%d changed)" % (r["full"], r["full_changed"])
         print("%-8s %20.1f s %12.1f s %16d %24s %22s %10s" % (r["strategy"], r["cold"], r["rerun"], r["rerun_changed"],
                                                             full, cold16, ratio))
+    cores = os.cpu_count() or 1
+    print()
+    print("CPU-seconds of the cold runs (%d cores; machine / cores = the least time the run could take here)" % cores)
+    print("%-8s %10s %14s %12s %14s" % ("strategy", "instances", "machine", "controller", "machine/cores"))
+    for r in rows:
+        for n, key in ((8, "cpu8"), (16, "cpu16")):
+            if key in r:
+                c = r[key]
+                print("%-8s %10d %12.1f s %10.1f s %12.1f s" % (r["strategy"], n, c["machine"], c["controller"],
+                                                               c["machine"] / cores))
     print("targets: lab start + converge < 45 s, re-run < 10 s with 0 changed, 16/8 <= 1.6")
 
 
