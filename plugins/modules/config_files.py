@@ -39,6 +39,15 @@ options:
     type: list
     elements: str
     default: []
+  package_state:
+    description:
+      - C(present) installs what is missing of O(packages). C(latest) also upgrades those already installed for
+        which the refreshed package index has a newer version (C(apt-get update), then C(apt-get install
+        --only-upgrade) of the packages a simulation says it would upgrade); in check mode only the simulation
+        runs. A role's C(*_package_state) setting, without an extra task.
+    type: str
+    choices: [present, latest]
+    default: present
   directories:
     description: Directories to create (with parents) and whose owner, group and mode to set.
     type: list
@@ -176,6 +185,16 @@ options:
       changed_pattern:
         description: A regular expression, required with O(commands[].changed_when=pattern); checked before anything is touched.
         type: str
+      warn_pattern:
+        description:
+          - A regular expression; the lines of the command's output it matches are reported as one warning (after
+            O(commands[].warn_prefix)), so a condition worth a word needs no task of its own. Ansible shows a warning
+            once per run however many hosts report it.
+        type: str
+      warn_prefix:
+        description: The text in front of the matching lines in the warning.
+        type: str
+        default: ""
   all_or_nothing:
     description:
       - Check every changed file before any is put in place; one failed check leaves every destination as it was.
@@ -216,6 +235,13 @@ packages_installed:
   type: list
   elements: str
   sample: [bird2]
+packages_upgraded:
+  description: With O(package_state=latest), the installed packages of O(packages) upgraded (or that would be, in
+    check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [caddy]
 manages:
   description: Files, units and probes for the converge record (every file of O(files) and O(manages)).
   returned: always
@@ -271,21 +297,38 @@ def missing_packages(module, names):
     return [name for name in names if name not in installed]
 
 
-def install_packages(module, names):
-    """Install what is missing of names: apt-get update, then apt-get install. Returns what was missing."""
+APT_INSTALL = ["apt-get", "-y"] + APT_LOCK + ["-o", "Dpkg::Options::=--force-confdef",
+                                            "-o", "Dpkg::Options::=--force-confold", "install"]
+# A line of `apt-get -s install`: "Inst caddy [2.6.2-5] (2.6.4-1 Debian:12/stable [amd64])".
+SIMULATED_INSTALL = re.compile(r"^Inst (\S+)", re.M)
+
+
+def _apt(module, what, argv, **fail):
+    rc, out, err = module.run_command(argv, environ_update=APT_ENV)
+    if rc != 0:
+        module.fail_json(msg="%s failed (%d): %s" % (what, rc, (err or out).strip()[-2000:]), **fail)
+    return out
+
+
+def install_packages(module, names, state="present"):
+    """Install what is missing of names (apt-get update, then apt-get install); with state latest, upgrade the
+    installed ones the refreshed index has newer versions of. Returns (missing, upgraded)."""
     missing = missing_packages(module, names)
-    if not missing or module.check_mode:
-        return missing
-    steps = [("apt-get update", ["apt-get"] + APT_LOCK + ["update"]),
-             ("apt-get install %s" % " ".join(missing),
-              ["apt-get", "-y"] + APT_LOCK + ["-o", "Dpkg::Options::=--force-confdef",
-                                              "-o", "Dpkg::Options::=--force-confold", "install", "--"] + missing)]
-    for what, argv in steps:
-        rc, out, err = module.run_command(argv, environ_update=APT_ENV)
-        if rc != 0:
-            module.fail_json(msg="%s failed (%d): %s" % (what, rc, (err or out).strip()[-2000:]),
-                             packages_missing=missing)
-    return missing
+    if missing and not module.check_mode:
+        _apt(module, "apt-get update", ["apt-get"] + APT_LOCK + ["update"], packages_missing=missing)
+        _apt(module, "apt-get install %s" % " ".join(missing), APT_INSTALL + ["--"] + missing,
+             packages_missing=missing)
+    present = [name for name in names if name not in missing]
+    if state != "latest" or not present:
+        return missing, []
+    if not missing:  # not refreshed above
+        _apt(module, "apt-get update", ["apt-get"] + APT_LOCK + ["update"])
+    out = _apt(module, "apt-get -s install --only-upgrade", APT_INSTALL + ["-s", "--only-upgrade", "--"] + present)
+    upgrade = [name for name in SIMULATED_INSTALL.findall(out) if name in present]
+    if upgrade and not module.check_mode:
+        _apt(module, "apt-get install --only-upgrade %s" % " ".join(upgrade),
+             APT_INSTALL + ["--only-upgrade", "--"] + upgrade)
+    return missing, upgrade
 
 
 def _ids(module, owner, group):
@@ -406,8 +449,15 @@ def _command_changed(spec, out):
 
 
 def check_commands(module, specs):
-    """Fails, before anything is touched, on a command whose changed_pattern is missing or not a regular expression."""
+    """Fails, before anything is touched, on a command whose changed_pattern is missing or not a regular expression
+    (or whose warn_pattern is not one)."""
     for spec in specs:
+        if spec.get("warn_pattern"):
+            try:
+                re.compile(spec["warn_pattern"])
+            except re.error as exc:
+                module.fail_json(msg="%s: warn_pattern %r is not a regular expression: %s"
+                                 % (" ".join(spec["argv"]), spec["warn_pattern"], exc))
         if spec["changed_when"] != "pattern":
             continue
         if not spec["changed_pattern"]:
@@ -444,6 +494,10 @@ def run_commands(module, specs, changed):
         if result["changed"] is None:
             module.fail_json(msg="%s: its output is not a JSON object: %s" % (" ".join(argv), out.strip()[-500:]),
                              changed_files=changed, commands=results)
+        if spec.get("warn_pattern"):
+            lines = [line for line in result["stdout_lines"] if re.search(spec["warn_pattern"], line)]
+            if lines:
+                module.warn((spec.get("warn_prefix") or "") + ", ".join(lines))
     return results
 
 
@@ -451,6 +505,7 @@ def main():
     module = AnsibleModule(
         argument_spec={
             "packages": {"type": "list", "elements": "str", "default": []},
+            "package_state": {"type": "str", "default": "present", "choices": ["present", "latest"]},
             "directories": {"type": "list", "elements": "dict", "default": [], "options": {
                 "path": {"type": "path", "required": True},
                 "owner": {"type": "str", "default": "root"},
@@ -465,6 +520,8 @@ def main():
                 "creates": {"type": "path"},
                 "changed_when": {"type": "str", "default": "always", "choices": ["always", "never", "json", "pattern"]},
                 "changed_pattern": {"type": "str"},
+                "warn_pattern": {"type": "str"},
+                "warn_prefix": {"type": "str", "default": ""},
             }},
             # A secret in a suboption would still reach the instance's journal: AnsibleModule logs a list option
             # as its repr, where a multi-line secret no longer matches the value it masks.
@@ -490,7 +547,7 @@ def main():
     changed, diffs = [], []
     del _PENDING[:]
     del _CREATED[:]
-    installed = install_packages(module, module.params["packages"])
+    installed, upgraded = install_packages(module, module.params["packages"], module.params["package_state"])
     try:
         for spec in module.params["directories"]:
             ensure_directory(module, spec, changed)
@@ -508,8 +565,9 @@ def main():
     commands = run_commands(module, module.params["commands"], changed)
     units_changed, units = systemd_units.converge(module, module.params["units"], changed, created=_CREATED)
     manages = module.params["manages"] or {}
-    result = {"changed": bool(changed or installed) or units_changed or any(c["changed"] for c in commands),
-              "packages_installed": installed, "changed_files": changed, "commands": commands, "units": units,
+    changed_any = bool(changed or installed or upgraded) or units_changed or any(c["changed"] for c in commands)
+    result = {"changed": changed_any,
+              "packages_installed": installed, "packages_upgraded": upgraded, "changed_files": changed, "commands": commands, "units": units,
               "manages": {
         "files": [spec["dest"] for spec in module.params["files"]] + list(manages.get("files") or []),
         "units": list(manages.get("units") or []) + [u["name"] for u in module.params["units"]

@@ -17,7 +17,8 @@ description:
     the batch fails or is unreachable, the other hosts of the batch get no further task (a task already running
     finishes) and no later C(serial) batch runs. This holds whatever the play sets; C(any_errors_fatal) and
     C(max_fail_percentage) on the play are accepted (for the linear strategies) without the free strategy's
-    warnings that it ignores them. A task with C(ignore_errors) or a failure handled by a C(rescue) section stops nothing.
+    warnings that it ignores them. A task with C(ignore_errors) or a failure handled by a C(rescue) section stops
+    nothing.
   - Not for plays that need the hosts in step (C(run_once), C(delegate_to) across hosts of the batch, handlers
     shared by the batch); the configure play has none.
   - Set C(ANYCAST_STRATEGY_PLAIN=1) to run without Mitogen (plain C(free) with the same failure rule).

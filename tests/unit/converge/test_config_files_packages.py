@@ -98,3 +98,79 @@ def test_a_failed_install_stops_before_any_file(run, tmp_path, apt):
     assert "Unable to locate package broken-pkg" in result["msg"]
     assert result["packages_missing"] == ["broken-pkg"]
     assert not (tmp_path / "app.conf").exists()
+
+
+FAKE_APT_GET_UPGRADES = r'''#!%(python)s
+import json, os, sys
+state, log = %(state)r, %(log)r
+open(log, "a").write(" ".join(sys.argv[1:]) + "\n")
+args = sys.argv[1:]
+newer = json.load(open(state + ".newer"))
+if "install" in args:
+    names = args[args.index("--") + 1:]
+    installed = json.load(open(state))
+    if "-s" in args:
+        for n in names:
+            if n in newer or n not in installed:
+                print("Inst %%s [1.0] (2.0 Debian:12/stable [amd64])" %% n)
+        print("Inst libother [1] (2 Debian:12/stable [amd64])")
+        sys.exit(0)
+    json.dump(sorted(set(installed) | set(names)), open(state, "w"))
+    if "--only-upgrade" in args:
+        json.dump(sorted(set(newer) - set(names)), open(state + ".newer", "w"))
+'''
+
+
+@pytest.fixture
+def apt_upgrades(tmp_path, stand_ins):
+    """Stand-ins whose package index has newer versions of the packages in `newer`."""
+    state, log = tmp_path / "installed.json", tmp_path / "apt.log"
+    state.write_text("[]")
+    log.write_text("")
+    stand_ins({"dpkg-query": FAKE_DPKG_QUERY, "apt-get": FAKE_APT_GET_UPGRADES}, state=str(state), log=str(log))
+
+    def setup(installed, newer):
+        state.write_text(json.dumps(installed))
+        (tmp_path / "installed.json.newer").write_text(json.dumps(newer))
+
+    def calls():
+        return log.read_text().splitlines()
+    return setup, calls
+
+
+def test_latest_upgrades_only_what_the_index_has_newer(run, tmp_path, apt_upgrades):
+    setup, calls = apt_upgrades
+    setup(["caddy", "nsd"], ["caddy"])
+    result = run(config_files, {"packages": ["caddy", "nsd"], "package_state": "latest"})
+    assert result["changed"] and result["packages_upgraded"] == ["caddy"] and result["packages_installed"] == []
+    update, simulate, upgrade = calls()
+    assert update.endswith("update")
+    assert " -s --only-upgrade -- caddy nsd" in simulate
+    assert upgrade.endswith("install --only-upgrade -- caddy")
+    # Nothing newer any more: the index is read again, nothing is installed.
+    again = run(config_files, {"packages": ["caddy", "nsd"], "package_state": "latest"})
+    assert again["changed"] is False and again["packages_upgraded"] == []
+    assert len(calls()) == 5
+
+
+def test_latest_in_check_mode_only_simulates(run, tmp_path, apt_upgrades):
+    setup, calls = apt_upgrades
+    setup(["caddy"], ["caddy"])
+    result = run(config_files, {"packages": ["caddy"], "package_state": "latest"}, check_mode=True)
+    assert result["changed"] and result["packages_upgraded"] == ["caddy"]
+    assert not any(c.endswith("--only-upgrade -- caddy") and " -s " not in c for c in calls())
+
+
+def test_latest_installs_the_missing_ones_and_refreshes_once(run, tmp_path, apt_upgrades):
+    setup, calls = apt_upgrades
+    setup(["nsd"], [])
+    result = run(config_files, {"packages": ["caddy", "nsd"], "package_state": "latest"})
+    assert result["packages_installed"] == ["caddy"] and result["packages_upgraded"] == []
+    assert [c for c in calls() if c.endswith("update")] == [calls()[0]]
+
+
+def test_present_never_asks_for_upgrades(run, tmp_path, apt_upgrades):
+    setup, calls = apt_upgrades
+    setup(["caddy"], ["caddy"])
+    result = run(config_files, {"packages": ["caddy"]})
+    assert result["changed"] is False and result["packages_upgraded"] == [] and calls() == []
