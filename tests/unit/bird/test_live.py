@@ -133,6 +133,26 @@ def test_gate_down_withdraws_and_up_restores(lab):
     assert rc == 2 and "not one of the intent's prefixes" in out["msg"]
 
 
+def test_several_gates_in_one_call_are_one_change(lab):
+    """The health gate sets every prefix that changes in one call: one state change, one reconfiguration; a bad pair
+    anywhere changes nothing."""
+    a = lab["bird"]["a"]
+    before = announce(lab["paths"], "status")[1]["gates"]
+    for bad in (["203.0.113.0/24", "down", "2001:db8:ac00::/48"],
+                ["203.0.113.0/24", "down", "2001:db8:ac00::/48", "off"],
+                ["203.0.113.0/24", "down", "198.51.100.0/24", "down"]):
+        rc, out = announce(lab["paths"], "gate", *bad)
+        assert rc == 2 and out["failed"], (bad, out)
+        assert announce(lab["paths"], "status")[1]["gates"] == before
+    rc, out = announce(lab["paths"], "gate", "203.0.113.0/24", "down", "2001:db8:ac00::/48", "down")
+    assert rc == 0 and out["changed"] and "Reconfigured" in out["bird"], out
+    assert out["gates"] == {"203.0.113.0/24": "down", "2001:db8:ac00::/48": "down"}
+    assert wait_for(lambda: received(a) == {}, 20)
+    rc, out = announce(lab["paths"], "gate", "203.0.113.0/24", "up", "2001:db8:ac00::/48", "up")
+    assert rc == 0 and out["changed"] and out["gates"] == before
+    assert wait_for(lambda: list(received(a)) == ["203.0.113.0/24"], 20)
+
+
 def test_drain_tags_gshut_and_prepends_then_undrain(lab):
     a, b = lab["bird"]["a"], lab["bird"]["b"]
     rc, out = announce(lab["paths"], "--dry-run", "drain")

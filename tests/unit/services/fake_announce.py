@@ -29,8 +29,9 @@ verb = args[0]
 if verb == "status":
     print(json.dumps(state))
     sys.exit(0)
-if verb == "gate" and len(args) == 3 and args[2] in ("up", "down"):
-    state["gates"][args[1]] = args[2]
+if verb == "gate" and len(args) >= 3 and len(args) % 2 == 1 and all(g in ("up", "down") for g in args[2::2]):
+    for prefix, gate in zip(args[1::2], args[2::2]):
+        state["gates"][prefix] = gate
 elif verb in ("drain", "withdraw"):
     state["mode"] = verb
 elif verb == "undrain":

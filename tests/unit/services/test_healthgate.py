@@ -204,7 +204,9 @@ def calls(log):
 
 
 def gate_calls(log, prefix, verb):
-    return [c for c in calls(log) if c["args"] == ["gate", prefix, verb]]
+    """The gate calls that set prefix to verb (one call may set several prefixes)."""
+    return [c for c in calls(log) if c["args"][:1] == ["gate"]
+            and (prefix, verb) in zip(c["args"][1::2], c["args"][2::2])]
 
 
 def web_gate(tmp_path, server, **settings):
