@@ -18,24 +18,11 @@ author:
   - anycast.network developers
 """
 
-import os
-
 from ansible.plugins.strategy.linear import StrategyModule as _Linear
+from ansible_collections.anycast.network.plugins.plugin_utils.strategy_bases import strategy_bases
 
-MITOGEN = False
-if os.environ.get("ANYCAST_STRATEGY_PLAIN", "") not in ("1", "true", "yes"):
-    try:
-        import ansible_mitogen.loaders
-        import ansible_mitogen.strategy
+MITOGEN, _BASES = strategy_bases("linear", _Linear)
 
-        _Base = ansible_mitogen.loaders.strategy_loader.get("linear", class_only=True)
-        MITOGEN = True
-    except Exception:  # mitogen missing or incompatible: plain linear
-        MITOGEN = False
 
-if MITOGEN:
-    class StrategyModule(ansible_mitogen.strategy.StrategyMixin, _Base):
-        """Mitogen's linear strategy."""
-else:
-    class StrategyModule(_Linear):
-        """Plain linear."""
+class StrategyModule(*_BASES):
+    """Mitogen's linear strategy, or plain linear."""

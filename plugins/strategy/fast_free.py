@@ -26,26 +26,15 @@ author:
   - anycast.network developers
 """
 
-import os
-
 from ansible.plugins.strategy.free import StrategyModule as _Free
 from ansible.utils.display import Display
+from ansible_collections.anycast.network.plugins.plugin_utils.strategy_bases import strategy_bases
 
 display = Display()
 
-MITOGEN = False
-if os.environ.get("ANYCAST_STRATEGY_PLAIN", "") not in ("1", "true", "yes"):
-    try:
-        import ansible_mitogen.loaders
-        import ansible_mitogen.strategy
-
-        _Base = ansible_mitogen.loaders.strategy_loader.get("free", class_only=True)
-        MITOGEN = True
-    except Exception:  # mitogen missing or incompatible: plain free
-        MITOGEN = False
-
-
-FREE = _Base if MITOGEN else _Free
+MITOGEN, _BASES = strategy_bases("free", _Free)
+# The class whose run() holds the free strategy's loop (and its warnings).
+FREE = _BASES[-1]
 # The free strategy's warnings that this strategy makes untrue.
 IGNORED_WARNINGS = ("Using any_errors_fatal with the free strategy", "Using max_fail_percentage with the free strategy")
 
@@ -102,9 +91,5 @@ class StopOnFailure:
         return results
 
 
-if MITOGEN:
-    class StrategyModule(StopOnFailure, ansible_mitogen.strategy.StrategyMixin, _Base):
-        """Mitogen's free strategy, stopping at the first failure."""
-else:
-    class StrategyModule(StopOnFailure, _Free):
-        """Plain free, stopping at the first failure."""
+class StrategyModule(StopOnFailure, *_BASES):
+    """Mitogen's free strategy, or plain free, stopping at the first failure."""

@@ -39,20 +39,20 @@ if "install" in args:
 '''
 
 
-@pytest.fixture
-def apt(tmp_path, stand_ins):
-    """Returns (set_installed(list), calls()): the stand-ins' installed packages and apt-get's calls."""
+def _stand_ins(tmp_path, stand_ins, apt_get):
+    """dpkg-query and the given apt-get on PATH; returns (installed-state path, calls())."""
     state, log = tmp_path / "installed.json", tmp_path / "apt.log"
     state.write_text("[]")
     log.write_text("")
-    stand_ins({"dpkg-query": FAKE_DPKG_QUERY, "apt-get": FAKE_APT_GET}, state=str(state), log=str(log))
+    stand_ins({"dpkg-query": FAKE_DPKG_QUERY, "apt-get": apt_get}, state=str(state), log=str(log))
+    return state, lambda: log.read_text().splitlines()
 
-    def set_installed(names):
-        state.write_text(json.dumps(names))
 
-    def calls():
-        return log.read_text().splitlines()
-    return set_installed, calls
+@pytest.fixture
+def apt(tmp_path, stand_ins):
+    """Returns (set_installed(list), calls()): the stand-ins' installed packages and apt-get's calls."""
+    state, calls = _stand_ins(tmp_path, stand_ins, FAKE_APT_GET)
+    return lambda names: state.write_text(json.dumps(names)), calls
 
 
 def _file(tmp_path):
@@ -124,17 +124,11 @@ if "install" in args:
 @pytest.fixture
 def apt_upgrades(tmp_path, stand_ins):
     """Stand-ins whose package index has newer versions of the packages in `newer`."""
-    state, log = tmp_path / "installed.json", tmp_path / "apt.log"
-    state.write_text("[]")
-    log.write_text("")
-    stand_ins({"dpkg-query": FAKE_DPKG_QUERY, "apt-get": FAKE_APT_GET_UPGRADES}, state=str(state), log=str(log))
+    state, calls = _stand_ins(tmp_path, stand_ins, FAKE_APT_GET_UPGRADES)
 
     def setup(installed, newer):
         state.write_text(json.dumps(installed))
         (tmp_path / "installed.json.newer").write_text(json.dumps(newer))
-
-    def calls():
-        return log.read_text().splitlines()
     return setup, calls
 
 
