@@ -297,6 +297,7 @@ def missing_packages(module, names):
     return [name for name in names if name not in installed]
 
 
+APT_UPDATE = ["apt-get"] + APT_LOCK + ["update"]
 APT_INSTALL = ["apt-get", "-y"] + APT_LOCK + ["-o", "Dpkg::Options::=--force-confdef",
                                             "-o", "Dpkg::Options::=--force-confold", "install"]
 # A line of `apt-get -s install`: "Inst caddy [2.6.2-5] (2.6.4-1 Debian:12/stable [amd64])".
@@ -315,14 +316,14 @@ def install_packages(module, names, state="present"):
     installed ones the refreshed index has newer versions of. Returns (missing, upgraded)."""
     missing = missing_packages(module, names)
     if missing and not module.check_mode:
-        _apt(module, "apt-get update", ["apt-get"] + APT_LOCK + ["update"], packages_missing=missing)
+        _apt(module, "apt-get update", APT_UPDATE, packages_missing=missing)
         _apt(module, "apt-get install %s" % " ".join(missing), APT_INSTALL + ["--"] + missing,
              packages_missing=missing)
     present = [name for name in names if name not in missing]
     if state != "latest" or not present:
         return missing, []
     if not missing:  # not refreshed above
-        _apt(module, "apt-get update", ["apt-get"] + APT_LOCK + ["update"])
+        _apt(module, "apt-get update", APT_UPDATE)
     out = _apt(module, "apt-get -s install --only-upgrade", APT_INSTALL + ["-s", "--only-upgrade", "--"] + present)
     upgrade = [name for name in SIMULATED_INSTALL.findall(out) if name in present]
     if upgrade and not module.check_mode:
@@ -449,24 +450,19 @@ def _command_changed(spec, out):
 
 
 def check_commands(module, specs):
-    """Fails, before anything is touched, on a command whose changed_pattern is missing or not a regular expression
-    (or whose warn_pattern is not one)."""
+    """Fails, before anything is touched, on a command whose changed_pattern is missing, or whose changed_pattern or
+    warn_pattern is not a regular expression."""
     for spec in specs:
-        if spec.get("warn_pattern"):
-            try:
-                re.compile(spec["warn_pattern"])
-            except re.error as exc:
-                module.fail_json(msg="%s: warn_pattern %r is not a regular expression: %s"
-                                 % (" ".join(spec["argv"]), spec["warn_pattern"], exc))
-        if spec["changed_when"] != "pattern":
-            continue
-        if not spec["changed_pattern"]:
+        if spec["changed_when"] == "pattern" and not spec["changed_pattern"]:
             module.fail_json(msg="%s: changed_when pattern needs a changed_pattern" % " ".join(spec["argv"]))
-        try:
-            re.compile(spec["changed_pattern"])
-        except re.error as exc:
-            module.fail_json(msg="%s: changed_pattern %r is not a regular expression: %s"
-                             % (" ".join(spec["argv"]), spec["changed_pattern"], exc))
+        for key in ("changed_pattern", "warn_pattern"):
+            if not spec.get(key) or (key == "changed_pattern" and spec["changed_when"] != "pattern"):
+                continue
+            try:
+                re.compile(spec[key])
+            except re.error as exc:
+                module.fail_json(msg="%s: %s %r is not a regular expression: %s"
+                                 % (" ".join(spec["argv"]), key, spec[key], exc))
 
 
 def run_commands(module, specs, changed):
@@ -566,8 +562,8 @@ def main():
     units_changed, units = systemd_units.converge(module, module.params["units"], changed, created=_CREATED)
     manages = module.params["manages"] or {}
     changed_any = bool(changed or installed or upgraded) or units_changed or any(c["changed"] for c in commands)
-    result = {"changed": changed_any,
-              "packages_installed": installed, "packages_upgraded": upgraded, "changed_files": changed, "commands": commands, "units": units,
+    result = {"changed": changed_any, "packages_installed": installed, "packages_upgraded": upgraded,
+              "changed_files": changed, "commands": commands, "units": units,
               "manages": {
         "files": [spec["dest"] for spec in module.params["files"]] + list(manages.get("files") or []),
         "units": list(manages.get("units") or []) + [u["name"] for u in module.params["units"]
