@@ -64,7 +64,19 @@ def playbook(args, strategy, inventory, cpu=None):
         raise SystemExit("ansible-playbook %s failed (%s)" % (" ".join(args), strategy))
     rows = RECAP.findall(proc.stdout)
     changed = sum(int(r[2]) for r in rows if r[0] != "localhost")
+    if changed and "site.yml" in args and not any(a.startswith("anycast_full_converge") for a in args):
+        why = reconfigure_reasons(proc.stdout)
+        if why:
+            sys.stderr.write("%s, %s: instances configured again:\n%s\n" % (strategy, " ".join(args), why))
     return elapsed, changed
+
+
+def reconfigure_reasons(stdout):
+    """What the converge check said about the instances it sends to the configure step (its debug task's output)."""
+    match = re.search(r"TASK \[Say why an instance is configured again\][^\n]*\n(.*?)\n(?:TASK|PLAY) \[", stdout, re.S)
+    if not match:
+        return ""
+    return "\n".join(line for line in match.group(1).splitlines() if not line.startswith("skipping:"))
 
 
 def scaled_inventory(workdir, per_pop):

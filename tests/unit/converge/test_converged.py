@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from ansible_collections.anycast.network.plugins.module_utils import converge_digest
+from ansible_collections.anycast.network.plugins.module_utils import converge_check, converge_digest
 from ansible_collections.anycast.network.plugins.modules import converged
 
 
@@ -15,7 +15,7 @@ def instance(tmp_path, monkeypatch):
     conf.write_text("router id 192.0.2.1;\n")
     state = tmp_path / "converged.json"
     units = {"bird": ("active", "enabled"), "caddy": ("active", "enabled")}
-    monkeypatch.setattr(converged, "unit_states", lambda names: {n: units.get(n, ("inactive", "disabled"))
+    monkeypatch.setattr(converge_check, "unit_states", lambda names: {n: units.get(n, ("inactive", "disabled"))
                                                                   for n in names})
     return {"conf": conf, "state": state, "units": units, "tmp": tmp_path}
 
@@ -103,14 +103,14 @@ def test_unit_states_read_enablement_from_the_unit_files_where_systemd_says_disa
             self.stdout, self.stderr = answers[argv[1]], ""
             self.returncode = 1 if argv[1] == "is-enabled" else 0
 
-    monkeypatch.setattr(converged.subprocess, "run", lambda argv, **kw: calls.append(argv) or Proc(argv))
-    assert converged.unit_states(["bird", "caddy", "nsd", "gone"]) == {
+    monkeypatch.setattr(converge_check.subprocess, "run", lambda argv, **kw: calls.append(argv) or Proc(argv))
+    assert converge_check.unit_states(["bird", "caddy", "nsd", "gone"]) == {
         "bird": ("active", "enabled"), "caddy": ("active", "enabled"), "nsd": ("failed", "disabled"),
         "gone": ("inactive", "not-found")}
     assert [argv[1] for argv in calls] == ["show", "is-enabled"] and calls[1][-2:] == ["caddy", "nsd"]
     calls.clear()
     answers["show"] = "LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n"
-    assert converged.unit_states(["bird"]) == {"bird": ("active", "enabled")}
+    assert converge_check.unit_states(["bird"]) == {"bird": ("active", "enabled")}
     assert [argv[1] for argv in calls] == ["show"]
 
 
@@ -162,7 +162,7 @@ def test_a_converged_check_reads_bird_the_way_the_record_says(run, instance, mon
     def fake_read(run_command, **options):
         seen.append(options)
         return {"bird_state": {"sessions": []}, "problems": [], "warnings_found": []}
-    monkeypatch.setattr(converged, "read_state", fake_read)
+    monkeypatch.setattr(converge_check, "read_state", fake_read)
     bird = {"birdc": ["birdc"], "manifest": "/etc/anycast/routing.json", "honour_announce_state": False}
     assert "bird" not in _check(run, instance)  # no record yet: nothing read
     run(converged, {"state": "record", "digest": "d1", "state_file": str(instance["state"]),
@@ -212,3 +212,58 @@ def test_a_fresh_instance_is_not_asked_but_gets_its_digest(tmp_path, fresh):
     assert result["converged"] is False and result["changed"] is False
     assert result["reasons"] == ["created by this run"]
     assert len(result["digest"]) == 64 and int(result["digest"], 16) >= 0
+
+
+CHECKS = """\
+- hosts: all
+  gather_facts: false
+  vars: {state_file: "%(dir)s/converged.json", managed: "%(dir)s/managed.conf"}
+  tasks:
+    - {anycast.network.converged: {state: check, state_file: "{{ state_file }}"}, register: before}
+    - anycast.network.converged: {state: record, digest: "{{ before.digest }}", files: ["{{ managed }}"],
+                                  state_file: "{{ state_file }}"}
+    - {anycast.network.converged: {state: check, state_file: "{{ state_file }}"}, register: same}
+    - {ansible.builtin.shell: "echo drift >> {{ managed }}", changed_when: false}
+    - {anycast.network.converged: {state: check, state_file: "{{ state_file }}"}, register: drifted}
+    - ansible.builtin.copy:
+        content: "{{ {'before': before, 'same': same, 'drifted': drifted} | to_json }}"
+        dest: "%(dir)s/result.json"
+"""
+
+
+def _checks(tmp_path, pipelining):
+    """The three checks of CHECKS, and how many times Ansible ran the converged module for them and the record."""
+    import json
+    import os
+    import pathlib
+    import subprocess
+
+    root = pathlib.Path(__file__).resolve().parents[3]
+    tmp_path.mkdir()
+    (tmp_path / "managed.conf").write_text("a\n")
+    (tmp_path / "play.yml").write_text(CHECKS % {"dir": tmp_path})
+    (tmp_path / "hosts.ini").write_text("i-1 ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
+    run = subprocess.run([str(root / ".venv" / "bin" / "ansible-playbook"), "-vvv", "-i", str(tmp_path / "hosts.ini"),
+                          str(tmp_path / "play.yml")], capture_output=True, text=True, cwd=root, timeout=180,
+                         env=dict(os.environ, ANSIBLE_CONFIG=str(root / "ansible.cfg"),
+                                  ANSIBLE_PIPELINING="1" if pipelining else "0"))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    results = json.loads((tmp_path / "result.json").read_text())
+    for result in results.values():
+        for key in [k for k in result if k.startswith("_ansible") or k in ("invocation", "failed")]:
+            del result[key]
+    return results, run.stdout.count("modules/converged.py")
+
+
+def test_the_check_runs_as_a_plain_script_and_answers_as_the_module(tmp_path):
+    """With pipelining the checks go to the instance's Python as one script (only the record runs the module); without
+    it they run the module; both give the same answers."""
+    plain, plain_modules = _checks(tmp_path / "plain", pipelining=True)
+    module, module_modules = _checks(tmp_path / "module", pipelining=False)
+    assert (plain_modules, module_modules) == (1, 4)
+    assert plain["before"]["reasons"] == ["no record of an earlier converge"]
+    assert plain["same"]["converged"] is True and plain["same"]["reasons"] == []
+    assert plain["drifted"]["reasons"] == ["%s changed on the instance" % (tmp_path / "plain" / "managed.conf")]
+    for key in plain:
+        module_result = dict(module[key], reasons=[r.replace("/module/", "/plain/") for r in module[key]["reasons"]])
+        assert plain[key] == module_result
