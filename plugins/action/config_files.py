@@ -35,6 +35,11 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         args = dict(self._task.args)
+        problem = self._failed_precondition(args.pop("preconditions", None) or [])
+        if problem:
+            # Before anything is rendered, read or sent: the instance is not touched.
+            result.update(failed=True, msg=problem)
+            return result
         files, secrets = [], dict(args.get("secrets") or {})
         for spec in args.get("files") or []:
             # An entry that is not a mapping goes to the module as it is, whose argument checks name it.
@@ -45,6 +50,24 @@ class ActionModule(ActionBase):
         result.update(self._execute_module(module_name="anycast.network.config_files", module_args=args,
                                            task_vars=task_vars))
         return result
+
+    @staticmethod
+    def _failed_precondition(preconditions):
+        """The message of the first precondition that does not hold, None when all hold."""
+        if not isinstance(preconditions, list):
+            raise AnsibleActionFail("config_files: preconditions must be a list")
+        for index, condition in enumerate(preconditions):
+            if not isinstance(condition, Mapping) or "that" not in condition:
+                raise AnsibleActionFail("config_files: preconditions[%d] needs `that`" % index)
+            that = condition["that"] if isinstance(condition["that"], list) else [condition["that"]]
+            try:
+                holds = all(boolean(value, strict=True) for value in that)
+            except TypeError as exc:
+                raise AnsibleActionFail("config_files: preconditions[%d]: `that` must be true or false (%s)"
+                                        % (index, exc)) from exc
+            if not holds:
+                return str(condition.get("msg") or "config_files: preconditions[%d] does not hold" % index)
+        return None
 
     def _content(self, spec, secrets, task_vars):
         """The file entry with its content rendered: in `content`, or in `secrets` when it is a secret."""

@@ -30,6 +30,21 @@ description:
 author:
   - anycast.network contributors
 options:
+  preconditions:
+    description:
+      - What must hold before anything is done, checked on the controller by the action before any file is rendered
+        and before the instance is contacted (a role's checks of its variables, in the task that uses them instead
+        of an C(ansible.builtin.assert) task of their own). The first that does not hold fails the task with its
+        O(preconditions[].msg).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      that:
+        description: A boolean, or a list of booleans that must all be true (templated by Ansible as usual).
+        type: raw
+        required: true
+      msg: {description: The failure message., type: str}
   packages:
     description:
       - Debian packages the files and units need (names only, no versions). One C(dpkg-query) tells which are
