@@ -424,3 +424,32 @@ def test_commands_run_once_a_little_after_announcing(tmp_path, web):
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.mark.integration
+def test_commands_still_due_survive_a_configuration_reload(tmp_path, web):
+    """SIGHUP re-executes the gate in place; on_announce commands its predecessor had not run yet (the route still
+    spreading) run once, when they were due, from the new process: a configuration change right after a fresh
+    instance announced does not lose the Caddy reload that retries its certificate orders."""
+    server, _ = web
+    log = tmp_path / "announce.log"
+    ran = tmp_path / "ran"
+    hook = [sys.executable, "-c", "import sys, time; open(sys.argv[1], 'a').write('%f\\n' % time.time())", str(ran)]
+    config, env = web_gate(tmp_path, server, fall=1, rise=2, initial_rise=1, on_announce=[hook],
+                           on_announce_delay=1.5)
+    proc = start_gate(config, env)
+    try:
+        assert wait_for(lambda: gate_calls(log, "127.0.0.0/24", "up"), 3)
+        announced = gate_calls(log, "127.0.0.0/24", "up")[0]["t"]
+        assert wait_for(lambda: json.loads((tmp_path / "healthgate.json").read_text()).get("on_announce_due"), 2)
+        proc.send_signal(signal.SIGHUP)
+        assert wait_for(ran.exists, 4)
+        time.sleep(0.5)
+        runs = [float(x) for x in ran.read_text().split()]
+        assert len(runs) == 1 and runs[0] - announced >= 1.4, (announced, runs)
+        assert len(gate_calls(log, "127.0.0.0/24", "up")) == 1  # the new process kept the announcement
+        assert wait_for(lambda: json.loads((tmp_path / "healthgate.json").read_text()).get("on_announce_due")
+                        is None, 2)
+    finally:
+        proc.kill()
+        proc.wait()
