@@ -66,19 +66,42 @@ def _avg_ms(ping_tail):
     return round(float(match.group(1)), 3) if match else None
 
 
-def _as_path(router, addr, family):
-    afi = "ipv4" if family == 4 else "ipv6"
-    proc = podman.exec_(router, "vtysh", "-c", "show bgp %s unicast %s json" % (afi, addr))
-    try:
-        data = json.loads(proc.stdout or "{}")
-    except ValueError:
-        return None, None
+def _json_documents(text):
+    """The JSON documents printed one after the other (vtysh with several -c prints one per command)."""
+    decoder, docs, pos = json.JSONDecoder(), [], 0
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos >= len(text):
+            return docs
+        try:
+            doc, pos = decoder.raw_decode(text, pos)
+        except ValueError:
+            return docs
+        docs.append(doc)
+
+
+def _best_path(data):
+    """(AS path of the best path, prefix) from `show bgp ... json` of one address; (None, prefix) without one."""
     prefix = data.get("prefix")
     for path in data.get("paths") or []:
         best = path.get("bestpath") or {}
         if best.get("overall") or path.get("best"):
             return (path.get("aspath") or {}).get("string", ""), prefix
     return None, prefix
+
+
+def _as_paths(router, addresses):
+    """{family: (AS path, prefix)} at `router` for {family: address}, in one vtysh run."""
+    families = sorted(addresses)
+    args = []
+    for family in families:
+        args += ["-c", "show bgp %s unicast %s json" % ("ipv4" if family == 4 else "ipv6", addresses[family])]
+    proc = podman.exec_(router, "vtysh", *args)
+    docs = _json_documents(proc.stdout or "")
+    if len(docs) != len(families):  # an answer missing: no route known for any of them
+        return {family: (None, None) for family in families}
+    return {family: _best_path(doc) for family, doc in zip(families, docs)}
 
 
 def probe_vantage(plan, vp_name, intent, count=5):
@@ -89,11 +112,9 @@ def probe_vantage(plan, vp_name, intent, count=5):
     for inst in plan["instances"]:
         unicast.append((inst["name"], inst["address"]))
         unicast.append((inst["name"], inst["address6"]))
-    routes = {}
-    for family in (4, 6):
-        first = targets.get(("web", family)) or targets.get(("dns", family))
-        if first:
-            routes[family] = _as_path(vp["router"], first[0], family)
+    first = {family: (targets.get(("web", family)) or targets.get(("dns", family)))[0] for family in (4, 6)
+             if targets.get(("web", family)) or targets.get(("dns", family))}
+    routes = _as_paths(vp["router"], first) if first else {}
     # Only addresses the vantage point's router has a route for are probed: the rest is reported unreachable at once.
     routed = {key: val for key, val in targets.items() if routes.get(key[1], (None, None))[0] is not None}
     script = _script(routed, count, unicast)

@@ -47,3 +47,29 @@ def test_the_web_probe_prints_one_line_per_request_and_no_body():
         server.shutdown()
         server.server_close()
     assert [line.split("\t")[0::3] for line in out.splitlines()] == [["HTTP", "lhr-2"]] * 3
+
+
+def test_one_vtysh_run_reads_the_best_paths_of_both_families(monkeypatch):
+    """A vantage point's router is asked for the IPv4 and the IPv6 target in one vtysh run (one JSON document per
+    command); a route without a best path, or an answer missing, is no route."""
+    import json
+    import types
+
+    from ansible_collections.anycast.network.plugins.module_utils.lab import podman, probe as probe_mod
+
+    runs = []
+    v4 = {"prefix": "203.0.113.0/24", "paths": [{"aspath": {"string": "64501 64500"}, "bestpath": {"overall": True}}]}
+    v6 = {"prefix": "2001:db8:ac00::/48", "paths": [{"aspath": {"string": "64502 64500"}}]}
+    answer = {"out": json.dumps(v4, indent=2) + "\n" + json.dumps(v6) + "\n"}
+
+    def exec_(container, *argv, **kwargs):
+        runs.append((container, argv))
+        return types.SimpleNamespace(returncode=0, stdout=answer["out"], stderr="")
+    monkeypatch.setattr(podman, "exec_", exec_)
+    paths = probe_mod._as_paths("eyeball-lhr", {6: "2001:db8:ac00::10", 4: "203.0.113.10"})
+    assert paths == {4: ("64501 64500", "203.0.113.0/24"), 6: (None, "2001:db8:ac00::/48")}
+    assert runs == [("eyeball-lhr", ("vtysh", "-c", "show bgp ipv4 unicast 203.0.113.10 json",
+                                     "-c", "show bgp ipv6 unicast 2001:db8:ac00::10 json"))]
+    answer["out"] = json.dumps(v4)  # the IPv6 answer missing
+    assert probe_mod._as_paths("eyeball-lhr", {4: "203.0.113.10", 6: "2001:db8:ac00::10"}) == {
+        4: (None, None), 6: (None, None)}
