@@ -19,7 +19,6 @@ author:
 """
 
 from ansible.plugins.strategy.linear import StrategyModule as _Linear
-from ansible_collections.anycast.network.plugins.plugin_utils import template_code_cache
 from ansible_collections.anycast.network.plugins.plugin_utils.strategy_bases import strategy_bases
 
 MITOGEN, _BASES = strategy_bases("linear", _Linear)
@@ -27,8 +26,3 @@ MITOGEN, _BASES = strategy_bases("linear", _Linear)
 
 class StrategyModule(*_BASES):
     """Mitogen's linear strategy, or plain linear."""
-
-    def __init__(self, *args, **kwargs):
-        # Before the first worker is forked: see plugins/plugin_utils/template_code_cache.py.
-        template_code_cache.install()
-        super().__init__(*args, **kwargs)

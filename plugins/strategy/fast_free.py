@@ -28,7 +28,6 @@ author:
 
 from ansible.plugins.strategy.free import StrategyModule as _Free
 from ansible.utils.display import Display
-from ansible_collections.anycast.network.plugins.plugin_utils import template_code_cache
 from ansible_collections.anycast.network.plugins.plugin_utils.strategy_bases import strategy_bases
 
 display = Display()
@@ -94,8 +93,3 @@ class StopOnFailure:
 
 class StrategyModule(StopOnFailure, *_BASES):
     """Mitogen's free strategy, or plain free, stopping at the first failure."""
-
-    def __init__(self, *args, **kwargs):
-        # Before the first worker is forked: see plugins/plugin_utils/template_code_cache.py.
-        template_code_cache.install()
-        super().__init__(*args, **kwargs)
