@@ -20,15 +20,15 @@ class TemplateCodeCache:
 
 
 def strategy_bases(name, plain):
-    """(True, (TemplateCodeCache, Mitogen's mixin, Mitogen's `name` strategy)) or (False, (TemplateCodeCache, plain))
-    when Mitogen is missing, switched off or incompatible. The last class holds the strategy's own loop."""
+    """(TemplateCodeCache, Mitogen's mixin, Mitogen's `name` strategy), or (TemplateCodeCache, plain) when Mitogen is
+    missing, switched off or incompatible. The last class holds the strategy's own loop."""
     if os.environ.get("ANYCAST_STRATEGY_PLAIN", "") in ("1", "true", "yes"):
-        return False, (TemplateCodeCache, plain)
+        return TemplateCodeCache, plain
     try:
         import ansible_mitogen.loaders
         import ansible_mitogen.strategy
 
-        return True, (TemplateCodeCache, ansible_mitogen.strategy.StrategyMixin,
-                      ansible_mitogen.loaders.strategy_loader.get(name, class_only=True))
+        return (TemplateCodeCache, ansible_mitogen.strategy.StrategyMixin,
+                ansible_mitogen.loaders.strategy_loader.get(name, class_only=True))
     except Exception:  # mitogen missing or incompatible: plain
-        return False, (TemplateCodeCache, plain)
+        return TemplateCodeCache, plain

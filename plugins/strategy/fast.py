@@ -21,7 +21,7 @@ author:
 from ansible.plugins.strategy.linear import StrategyModule as _Linear
 from ansible_collections.anycast.network.plugins.plugin_utils.strategy_bases import strategy_bases
 
-MITOGEN, _BASES = strategy_bases("linear", _Linear)
+_BASES = strategy_bases("linear", _Linear)
 
 
 class StrategyModule(*_BASES):

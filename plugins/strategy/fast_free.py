@@ -32,7 +32,7 @@ from ansible_collections.anycast.network.plugins.plugin_utils.strategy_bases imp
 
 display = Display()
 
-MITOGEN, _BASES = strategy_bases("free", _Free)
+_BASES = strategy_bases("free", _Free)
 # The class whose run() holds the free strategy's loop (and its warnings).
 FREE = _BASES[-1]
 # The free strategy's warnings that this strategy makes untrue.
