@@ -112,8 +112,11 @@ def probe_vantage(plan, vp_name, intent, count=5):
     for inst in plan["instances"]:
         unicast.append((inst["name"], inst["address"]))
         unicast.append((inst["name"], inst["address6"]))
-    first = {family: (targets.get(("web", family)) or targets.get(("dns", family)))[0] for family in (4, 6)
-             if targets.get(("web", family)) or targets.get(("dns", family))}
+    first = {}  # per family, the first service address: the route the probes of that family follow
+    for family in (4, 6):
+        found = targets.get(("web", family)) or targets.get(("dns", family))
+        if found:
+            first[family] = found[0]
     routes = _as_paths(vp["router"], first) if first else {}
     # Only addresses the vantage point's router has a route for are probed: the rest is reported unreachable at once.
     routed = {key: val for key, val in targets.items() if routes.get(key[1], (None, None))[0] is not None}
