@@ -3,13 +3,15 @@
 growth from 8 to 16 instances (with the first strategy), with the collection's Mitogen-backed strategies and with plain
 ansible-core (linear, and free in the configure step), side by side in one run.
 
-    .venv/bin/python benchmarks/converge_bench.py [--strategies fast,plain] [--skip-growth]
+    .venv/bin/python benchmarks/converge_bench.py [--strategies fast,plain] [--skip-growth] [--growth-runs N]
 
 Targets (2 cores): lab start + full converge under 45 s; re-run under 10 s with zero changed tasks;
 16 instances in at most 1.6 times the time of 8.
 Beside each cold run's time, the CPU it used: the whole machine's (the controller, podman and every lab container
 share its cores) and the controller's (ansible-playbook and everything it waited for). The machine's CPU-seconds over
 its cores is the least time the run could take on this machine however well the work overlapped.
+With --growth-runs N, N cold runs of 8 and of 16 instances alternate; each pair's ratio, the CPU-seconds each further
+instance cost, the ratio of the CPU floors, and the median ratio are printed.
 Each lab size keeps its own report directory (.cache/bench-reports/), so a cold run redraws the catchment picture only
 when its catchment changed since that size's last run, as in daily use.
 It tears the lab down and brings it up several times: do not run it while something else uses the lab.
@@ -110,13 +112,41 @@ def report_dir(size):
     return path
 
 
+def growth_pair(strategy, inv8, inv16):
+    """One cold run of 8 instances and one of 16, each with its CPU-seconds."""
+    pair = {"cpu8": {}, "cpu16": {}}
+    pair["t8"], _ = fresh_converge(strategy, inv8, pair["cpu8"], report_dir("8"))
+    pair["t16"], _ = fresh_converge(strategy, inv16, pair["cpu16"], report_dir("16"))
+    return pair
+
+
+def print_growth(strategy, pairs, cores):
+    """Each pair's times and ratio, the CPU-seconds each further instance cost, and the ratio of the CPU floors (what
+    16 / 8 would be if no core were ever idle); then the median ratio."""
+    print()
+    print("Growth, %s, cold runs (CPU-seconds of the whole machine)" % strategy)
+    print("%-4s %8s %8s %6s %10s %10s %22s %12s" % ("run", "8", "16", "16/8", "CPU-s 8", "CPU-s 16",
+                                                    "CPU-s / further inst.", "floor 16/8"))
+    for i, p in enumerate(pairs, 1):
+        c8, c16 = p["cpu8"]["machine"], p["cpu16"]["machine"]
+        print("%-4d %6.1f s %6.1f s %6.2f %10.1f %10.1f %22.2f %12.2f" % (i, p["t8"], p["t16"], p["t16"] / p["t8"],
+                                                                        c8, c16, (c16 - c8) / 8, c16 / c8))
+    ratios = sorted(p["t16"] / p["t8"] for p in pairs)
+    mid = len(ratios) // 2
+    median = ratios[mid] if len(ratios) % 2 else (ratios[mid - 1] + ratios[mid]) / 2
+    print("median 16 / 8 of %d run(s): %.2f (%d cores)" % (len(ratios), median, cores))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--strategies", default="fast,plain")
     parser.add_argument("--skip-growth", action="store_true")
+    parser.add_argument("--growth-runs", type=int, default=1,
+                        help="cold runs of 8 and of 16 instances, alternating (the 16 / 8 ratio varies by about 0.1 "
+                             "from run to run on these machines: the median of several is the figure to compare)")
     args = parser.parse_args()
     strategies = [s for s in args.strategies.split(",") if s]
-    rows = []
+    rows, growth = [], []
     with tempfile.TemporaryDirectory() as work:
         inv8 = ROOT / "inventories" / "lab"
         inv16 = scaled_inventory(work, 4)
@@ -128,9 +158,12 @@ def main():
             full, full_changed = playbook(["-e", "anycast_full_converge=true", "site.yml"], strategy, inv8)
             row = {"strategy": strategy, "cold": cold, "rerun": rerun, "rerun_changed": rerun_changed,
                    "full": full, "full_changed": full_changed, "cpu8": cpu8}
-            if not args.skip_growth and strategy == strategies[0]:  # growth once, with the default strategy
+            if not args.skip_growth and strategy == strategies[0]:  # growth with the default strategy
                 row["cpu16"] = {}
                 row["cold16"], _ = fresh_converge(strategy, inv16, row["cpu16"], report_dir("16"))
+                growth = [{"t8": cold, "t16": row["cold16"], "cpu8": cpu8, "cpu16": row["cpu16"]}]
+                for _ in range(args.growth_runs - 1):
+                    growth.append(growth_pair(strategy, inv8, inv16))
             rows.append(row)
         # Leave the default lab converged, as the lab command does.
         fresh_converge(strategies[0], inv8)
@@ -152,6 +185,8 @@ def main():
                 c = r[key]
                 print("%-8s %10d %12.1f s %10.1f s %12.1f s" % (r["strategy"], n, c["machine"], c["controller"],
                                                                c["machine"] / cores))
+    if growth:
+        print_growth(strategies[0], growth, cores)
     print("targets: lab start + converge < 45 s, re-run < 10 s with 0 changed, 16/8 <= 1.6")
 
 

@@ -152,7 +152,8 @@ def test_lab_hosts_gives_the_contract_hostvars():
     lhr1 = hosts[2]
     assert lhr1 == {"name": "lhr-1", "pop": "lhr", "index": 1, "region": "lhr", "ansible_host": "198.18.0.13",
                     "address": "198.18.18.11", "address6": "2001:db8:f100:2::11", "ansible_user": "root",
-                    "ansible_ssh_private_key_file": "id_ed25519"}
+                    "ansible_ssh_private_key_file": "id_ed25519",
+                    "ansible_ssh_common_args": "-o KexAlgorithms=curve25519-sha256"}
     # The plan the lab builds gives the same addresses.
     plan = _plan()
     planned = {i["name"]: (i["mgmt"], i["address"], i["address6"]) for i in plan["instances"]}
