@@ -33,6 +33,11 @@ def _host(value, path, what):
     return value
 
 
+def zone_origin(name):
+    """A zone's origin as NSD, its zone file and zone_records_by_origin name it: lower case, no trailing dot."""
+    return str(name).rstrip(".").lower()
+
+
 def _absolute(name, origin):
     """A name of the intent (`@`, relative or absolute with a trailing dot) as an absolute name."""
     if name in ("@", ""):
@@ -94,7 +99,7 @@ def zone_records(zone, addresses, path="services.dns.zones[0]", ns_label="ns1", 
     """
     if not isinstance(zone, dict) or not zone.get("name"):
         _fail(path, "a zone needs a name")
-    origin = str(zone["name"]).rstrip(".").lower()
+    origin = zone_origin(zone["name"])
     _host(origin, path + ".name", "zone name")
     ns_name = "%s.%s." % (ns_label, origin)
     out = [{"owner": origin + ".", "ttl": int(default_ttl), "type": "NS", "rdata": ns_name}]
@@ -145,7 +150,7 @@ def zone_records_by_origin(services, ns_label="ns1", default_ttl=300):
         for index, zone in enumerate(service.get("zones") or []):
             path = "services.%s.zones[%d]" % (service.get("name"), index)
             records = zone_records(zone, service.get("addresses") or [], path, ns_label, default_ttl)
-            origin = str(zone["name"]).rstrip(".").lower()
+            origin = zone_origin(zone["name"])
             if origin in seen:
                 _fail(path, "zone %s is already served at %s: every zone by one DNS service only"
                       % (origin, seen[origin]))
@@ -191,4 +196,5 @@ class FilterModule:
             "zone_records_by_origin": zone_records_by_origin,
             "zone_content_hash": zone_content_hash,
             "zone_serial": zone_serial,
+            "zone_origin": zone_origin,
         }

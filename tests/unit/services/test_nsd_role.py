@@ -37,7 +37,7 @@ RENDER = """
       loop_control:
         index_var: __nsd_index
       vars:
-        __nsd_origin: "{{{{ item.1.name | lower | regex_replace('\\\\.$', '') }}}}"
+        __nsd_origin: "{{{{ item.1.name | anycast.network.zone_origin }}}}"
         __nsd_records: "{{{{ __nsd_zone_records[__nsd_origin] }}}}"
         __nsd_rname: "{{{{ (item.1.hostmaster | default('hostmaster.' ~ __nsd_origin)) | regex_replace('@', '.') | regex_replace('\\\\.?$', '.') }}}}"
         __nsd_hash: "{{{{ __nsd_records | anycast.network.zone_content_hash(__nsd_soa | combine({{'rname': __nsd_rname}})) }}}}"

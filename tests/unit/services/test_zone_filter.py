@@ -86,3 +86,10 @@ def test_records_by_origin_checks_every_zone_and_refuses_a_zone_listed_twice():
     bad = [{"name": "dns", "addresses": [], "zones": [other, {"name": "x.test", "records": [{"name": "a"}]}]}]
     with pytest.raises(Exception, match=r"services\.dns\.zones\[1\]\.records\[0\]: type is required"):
         zone.zone_records_by_origin(bad)
+
+
+def test_zone_origin_is_the_key_the_role_looks_records_up_by():
+    assert zone.zone_origin("Anycast.Test.") == "anycast.test"
+    assert zone.zone_origin("anycast.test") == "anycast.test"
+    services = [{"name": "dns", "addresses": ["203.0.113.53"], "zones": [{"name": "Other.Test.", "records": []}]}]
+    assert list(zone.zone_records_by_origin(services)) == [zone.zone_origin("Other.Test.")]
