@@ -142,8 +142,8 @@ def main():
     parser.add_argument("--strategies", default="fast,plain")
     parser.add_argument("--skip-growth", action="store_true")
     parser.add_argument("--growth-runs", type=int, default=1,
-                        help="cold runs of 8 and of 16 instances, alternating (the 16 / 8 ratio varies by about 0.1 "
-                             "from run to run on these machines: the median of several is the figure to compare)")
+                        help="cold runs of 8 and of 16 instances, alternating (the 16 / 8 ratio of one pair moves by "
+                             "0.1 to 0.6 from pair to pair on these machines: compare the median of several)")
     args = parser.parse_args()
     strategies = [s for s in args.strategies.split(",") if s]
     rows, growth = [], []
