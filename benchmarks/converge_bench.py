@@ -145,6 +145,8 @@ def main():
                         help="cold runs of 8 and of 16 instances, alternating (the 16 / 8 ratio of one pair moves by "
                              "0.1 to 0.6 from pair to pair on these machines: compare the median of several)")
     args = parser.parse_args()
+    if args.growth_runs < 1:
+        parser.error("--growth-runs must be at least 1")
     strategies = [s for s in args.strategies.split(",") if s]
     rows, growth = [], []
     with tempfile.TemporaryDirectory() as work:
