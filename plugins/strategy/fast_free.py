@@ -26,6 +26,8 @@ author:
   - anycast.network developers
 """
 
+import time
+
 from ansible.plugins.strategy.free import StrategyModule as _Free
 from ansible.utils.display import Display
 from ansible_collections.anycast.network.plugins.plugin_utils.strategy_bases import strategy_bases
@@ -53,6 +55,26 @@ class _Quiet:
         return getattr(self._real, name)
 
 
+class _ResultClock:
+    """The free strategy's `time`, whose sleep between two looks at the hosts waits for a task result
+    (ResultWait in plugins/plugin_utils/strategy_bases.py) instead of polling every millisecond. A look that
+    processed a result or ran a meta task (in the loop itself, without a worker) may have left a host with a task to
+    queue: then the loop sleeps its usual interval and looks again."""
+
+    def __init__(self, strategy):
+        self._strategy = strategy
+
+    def sleep(self, seconds):
+        if self._strategy._anycast_moved:
+            self._strategy._anycast_moved = False
+            time.sleep(seconds)
+        else:
+            self._strategy._await_result()
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+
 class StopOnFailure:
     """The free strategy's loop, with linear's any_errors_fatal: the first failed or unreachable host of a batch
     marks every other host of the batch failed (nothing more is queued for them) and ends the play."""
@@ -64,18 +86,27 @@ class StopOnFailure:
         # The free strategy warns that it ignores any_errors_fatal (on every task) and max_fail_percentage; this
         # strategy does what they ask, so those two warnings are left out while it runs.
         globs = FREE.run.__globals__
-        saved = globs.get("display")
+        saved, saved_time = globs.get("display"), globs.get("time")
         globs["display"] = _Quiet(saved or display)
+        # Between two looks at the hosts, the loop waits for a result instead of a millisecond (_ResultClock).
+        self._anycast_moved = False
+        globs["time"] = _ResultClock(self)
         try:
             result = super().run(iterator, play_context, *args, **kwargs)
         finally:
-            globs["display"] = saved
+            globs["display"], globs["time"] = saved, saved_time
         if self._anycast_stopped:
             return tqm.RUN_FAILED_BREAK_PLAY
         return result
 
+    def _execute_meta(self, *args, **kwargs):
+        self._anycast_moved = True
+        return super()._execute_meta(*args, **kwargs)
+
     def _process_pending_results(self, iterator, *args, **kwargs):
         results = super()._process_pending_results(iterator, *args, **kwargs)
+        if results:
+            self._anycast_moved = True
         if self._anycast_stopped is None:
             tqm = self._tqm
             new = (set(tqm._failed_hosts) | set(tqm._unreachable_hosts)) - self._anycast_seen
