@@ -12,6 +12,7 @@ import os
 import subprocess
 
 from ansible_collections.anycast.network.plugins.module_utils import systemd_units
+from ansible_collections.anycast.network.plugins.module_utils.command import run
 from ansible_collections.anycast.network.plugins.module_utils.bird_read import BirdReadError, read_state
 
 VERSION = 1
@@ -27,12 +28,6 @@ def file_sha256(path):
         for block in iter(lambda: handle.read(1 << 16), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def run(argv):
-    """(rc, stdout, stderr) of a command, the way AnsibleModule.run_command answers."""
-    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def unit_states(units):

@@ -27,6 +27,8 @@ from __future__ import annotations
 import os
 import re
 
+from ansible_collections.anycast.network.plugins.module_utils import command
+
 UNIT_DIRS = re.compile(r"^/(etc|lib|usr/lib)/systemd/system/")
 # Where else a unit can be defined (systemd.unit(5), system unit search path).
 DEFINITION_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system", "/lib/systemd/system",
@@ -91,20 +93,20 @@ def query_states(run, names):
 
 
 def read_states(module, names):
-    """query_states through the module's run_command; a failure fails the module."""
+    """query_states; a failure fails the module."""
     try:
-        return query_states(module.run_command, names)
+        return query_states(command.run, names)
     except UnitStateError as exc:
         return module.fail_json(msg=str(exc))
 
 
 def _status(module, name):
-    _, out, _ = module.run_command(["systemctl", "status", "--no-pager", "--lines=15", "--", name])
+    _, out, _ = command.run(["systemctl", "status", "--no-pager", "--lines=15", "--", name])
     return out.strip()[-3000:]
 
 
 def _run(module, argv, what, names, expect=None, environ_update=None):
-    rc, out, err = module.run_command(argv, environ_update=environ_update)
+    rc, out, err = command.run(argv, environ_update=environ_update)
     if rc != 0 or (expect and not re.search(expect, out)):
         module.fail_json(msg="%s failed: %s\n%s" % (what, (err or out).strip(),
                                                    "\n".join(_status(module, n) for n in names)),

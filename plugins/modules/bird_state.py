@@ -144,6 +144,7 @@ warnings_found:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ..module_utils import command
 from ..module_utils.bird_read import BirdReadError, read_state
 
 
@@ -163,7 +164,7 @@ def main():
     )
     options = {k: v for k, v in module.params.items() if k != "fail_on_problems"}
     try:
-        result = read_state(module.run_command, **options)
+        result = read_state(command.run, **options)
     except BirdReadError as exc:
         module.fail_json(msg=str(exc), **exc.result)
     problems = result.get("problems")

@@ -293,7 +293,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible_collections.anycast.network.plugins.module_utils import systemd_units
+from ansible_collections.anycast.network.plugins.module_utils import command, systemd_units
 
 
 APT_ENV = {"DEBIAN_FRONTEND": "noninteractive", "LANG": "C.UTF-8"}
@@ -305,7 +305,7 @@ def missing_packages(module, names):
     """The packages of names that dpkg does not list as installed."""
     if not names:
         return []
-    rc, out, err = module.run_command(["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\\n", "--"] + names)
+    rc, out, err = command.run(["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\\n", "--"] + names)
     if rc not in (0, 1):
         module.fail_json(msg="dpkg-query failed (%d): %s" % (rc, (err or out).strip()[-2000:]))
     installed = {line.split(" ", 1)[0] for line in out.splitlines() if line.endswith(" installed")}
@@ -320,7 +320,7 @@ SIMULATED_INSTALL = re.compile(r"^Inst (\S+)", re.M)
 
 
 def _apt(module, what, argv, **fail):
-    rc, out, err = module.run_command(argv, environ_update=APT_ENV)
+    rc, out, err = command.run(argv, environ_update=APT_ENV)
     if rc != 0:
         module.fail_json(msg="%s failed (%d): %s" % (what, rc, (err or out).strip()[-2000:]), **fail)
     return out
@@ -431,7 +431,7 @@ def prepare_file(module, spec, changed, diffs, secrets):
         if "%s" not in spec["validate"]:
             module.fail_json(msg="%s: the validate command has no %%s" % dest)
         argv = [arg.replace("%s", tmp) for arg in shlex.split(spec["validate"])]
-        rc, out, err = module.run_command(argv)
+        rc, out, err = command.run(argv)
         if rc != 0:
             module.fail_json(msg="%s failed its check (%s), left as it was: %s"
                              % (dest, spec["validate"], (err or out).strip()[-2000:]),
@@ -496,7 +496,7 @@ def run_commands(module, specs, changed):
             if not argv or argv[0] in changed:
                 result.update(skipped=True, changed=bool(spec["creates"]))
                 continue
-        rc, out, err = module.run_command(argv, data=spec["stdin"], binary_data=True)
+        rc, out, err = command.run(argv, data=spec["stdin"])
         result.update(argv=argv, rc=rc, stdout=out, stdout_lines=out.splitlines(), stderr=err)
         if rc != 0:
             module.fail_json(msg="%s failed (%d): %s" % (" ".join(argv), rc, (err or out).strip()[-2000:]),

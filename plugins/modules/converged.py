@@ -166,7 +166,7 @@ def main():
     params = module.params
     digest = params["digest"] or ""
     if params["state"] == "check":
-        module.exit_json(**check(digest, params["state_file"], params["force"], module.run_command))
+        module.exit_json(**check(digest, params["state_file"], params["force"]))
     previous = read_record(params["state_file"])
     record = build_record(digest, params["files"], params["units"], params["probes"], params["bird"])
     changed = record != previous

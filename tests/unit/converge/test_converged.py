@@ -100,7 +100,7 @@ def test_unit_states_read_enablement_from_the_unit_files_where_systemd_says_disa
 
     class Proc:
         def __init__(self, argv):
-            self.stdout, self.stderr = answers[argv[1]], ""
+            self.stdout, self.stderr = answers[argv[1]].encode(), b""
             self.returncode = 1 if argv[1] == "is-enabled" else 0
 
     monkeypatch.setattr(converge_check.subprocess, "run", lambda argv, **kw: calls.append(argv) or Proc(argv))

@@ -24,7 +24,7 @@ def _run_script(source):
 
 def test_the_check_carries_its_module_utils_and_nothing_more():
     assert sorted(name.rsplit(".", 1)[1] for name in stdlib_script.sources(CHECK)) == [
-        "bird", "bird_read", "converge_check", "systemd_units"]
+        "bird", "bird_read", "command", "converge_check", "systemd_units"]
 
 
 def test_the_script_answers_what_the_function_answers(tmp_path):
