@@ -99,32 +99,35 @@ def test_a_stop_ends_the_wait():
     assert strategy._wait_on_pending_results(iterator=None) == []
 
 
-def test_the_free_loop_waits_for_a_result_after_a_look_that_moved_nothing():
+def free_loop_clock(moved):
+    """A strategy and the clock of its free loop, after a look that did or did not move a host on."""
     strategy = Strategy()
-    strategy._anycast_moved = False
-    clock = _ResultClock(strategy)
+    strategy._anycast_moved = moved
+    return strategy, _ResultClock(strategy)
+
+
+def slept(clock):
+    """How long the free loop's sleep between two looks lasted."""
     start = time.monotonic()
     clock.sleep(0.001)
-    idle = time.monotonic() - start
+    return time.monotonic() - start
+
+
+def test_the_free_loop_waits_for_a_result_after_a_look_that_moved_nothing():
+    strategy, clock = free_loop_clock(moved=False)
     # Nothing arrived: the wait lasted its cap.
-    assert idle >= ResultWait.RESULT_WAIT_CAP * 0.9
+    assert slept(clock) >= ResultWait.RESULT_WAIT_CAP * 0.9
 
     thread = deliver(strategy, ["r1"], 0.01)
-    start = time.monotonic()
-    clock.sleep(0.001)
-    woken = time.monotonic() - start
+    woken = slept(clock)
     thread.join()
     assert woken < ResultWait.RESULT_WAIT_CAP
     assert not strategy._results.arrived.is_set()
 
 
 def test_the_free_loop_looks_again_at_once_after_a_look_that_moved_a_host():
-    strategy = Strategy()
-    strategy._anycast_moved = True
-    clock = _ResultClock(strategy)
-    start = time.monotonic()
-    clock.sleep(0.001)
-    assert time.monotonic() - start < ResultWait.RESULT_WAIT_CAP / 2
+    strategy, clock = free_loop_clock(moved=True)
+    assert slept(clock) < ResultWait.RESULT_WAIT_CAP / 2
     # The next look that moves nothing waits again.
     assert strategy._anycast_moved is False
     # The clock is the free strategy's `time` for everything else.
