@@ -94,14 +94,14 @@ def read_record(path):
     return data if isinstance(data, dict) else None
 
 
-def check(digest, state_file=DEFAULT_STATE_FILE, force=False, run_command=run):
+def check(digest, state_file=DEFAULT_STATE_FILE, force=False):
     """The result of state=check: converged or not, the reasons, and BIRD's state when converged and recorded."""
     previous = read_record(state_file)
     reasons = compare(previous, digest, force)
     result = {"changed": False, "converged": not reasons, "reasons": reasons, "digest": digest}
     if not reasons and previous.get("bird"):
         try:
-            result["bird"] = read_state(run_command, **previous["bird"])
+            result["bird"] = read_state(run, **previous["bird"])
         except (BirdReadError, TypeError) as exc:
             result["bird"] = {"error": str(exc)}
     return result
