@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The base classes of the collection's strategies: Ansible's own strategy through Mitogen when the mitogen package is
-installed (and ANYCAST_STRATEGY_PLAIN is not set), else ansible-core's plain one; both behind the template cache and
-woken by results instead of polling for them."""
+installed (and ANYCAST_STRATEGY_PLAIN is not set), else ansible-core's plain one; both behind the run's caches
+(template code, Jinja plugin look-ups) and woken by results instead of polling for them."""
 
 from __future__ import annotations
 
@@ -11,15 +11,17 @@ import os
 import threading
 
 from ansible.errors import AnsibleError
-from ansible_collections.anycast.network.plugins.plugin_utils import template_code_cache
+from ansible_collections.anycast.network.plugins.plugin_utils import jinja_plugin_lookup_cache, template_code_cache
 
 
-class TemplateCodeCache:
-    """Installs the run's template cache when the strategy is made, in the playbook's main process, before the
-    first worker is forked (plugins/plugin_utils/template_code_cache.py)."""
+class RunCaches:
+    """Installs the run's caches when the strategy is made, in the playbook's main process, before the first worker
+    is forked: compiled templates (plugins/plugin_utils/template_code_cache.py) and the filters and tests the
+    templates look up (plugins/plugin_utils/jinja_plugin_lookup_cache.py)."""
 
     def __init__(self, *args, **kwargs):
         template_code_cache.install()
+        jinja_plugin_lookup_cache.install()
         super().__init__(*args, **kwargs)
 
 
@@ -73,16 +75,16 @@ class ResultWait:
 
 
 def strategy_bases(name, plain):
-    """(TemplateCodeCache, ResultWait, Mitogen's mixin, Mitogen's `name` strategy), or (TemplateCodeCache,
+    """(RunCaches, ResultWait, Mitogen's mixin, Mitogen's `name` strategy), or (RunCaches,
     ResultWait, plain) when Mitogen is missing, switched off or incompatible. The last class holds the strategy's own
     loop."""
     if os.environ.get("ANYCAST_STRATEGY_PLAIN", "") in ("1", "true", "yes"):
-        return TemplateCodeCache, ResultWait, plain
+        return RunCaches, ResultWait, plain
     try:
         import ansible_mitogen.loaders
         import ansible_mitogen.strategy
 
-        return (TemplateCodeCache, ResultWait, ansible_mitogen.strategy.StrategyMixin,
+        return (RunCaches, ResultWait, ansible_mitogen.strategy.StrategyMixin,
                 ansible_mitogen.loaders.strategy_loader.get(name, class_only=True))
     except Exception:  # mitogen missing or incompatible: plain
-        return TemplateCodeCache, ResultWait, plain
+        return RunCaches, ResultWait, plain
