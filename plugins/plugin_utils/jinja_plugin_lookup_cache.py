@@ -25,8 +25,9 @@ import os
 
 _state = {"original": None, "answers": {}}
 
-# This collection's filters and tests, found when they are warmed (ansible_collections.<namespace>.<name>.plugins).
-_COLLECTION = "anycast.network"
+# This collection (ansible_collections.<namespace>.<name>.plugins.plugin_utils.<this module>): its filters and tests
+# are warmed too.
+_COLLECTION = ".".join(__name__.split(".")[1:3])
 
 
 def enabled():
