@@ -10,7 +10,7 @@ from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.anycast.network.plugins.module_utils.intent import derive
-from ansible_collections.anycast.network.plugins.module_utils.plain_data import plain as _plain
+from ansible_collections.anycast.network.plugins.module_utils.common.plain_data import plain as _plain
 from ansible_collections.anycast.network.plugins.module_utils.intent.validate import validate
 
 

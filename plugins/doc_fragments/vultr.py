@@ -7,7 +7,7 @@ from __future__ import annotations
 
 class ModuleDocFragment:
     # Options of every Vultr module (anycast.network.vultr_*). The environment fallbacks are done in Python
-    # (module_utils/vultr.py, vultr_argument_spec) and named in the descriptions.
+    # (module_utils/vultr/client.py, vultr_argument_spec) and named in the descriptions.
     DOCUMENTATION = r"""
 options:
   api_key:

@@ -79,7 +79,7 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.anycast.network.plugins.module_utils.vultr import (
+from ansible_collections.anycast.network.plugins.module_utils.vultr.client import (
     TAG_NETWORK,
     HAS_VULTR,
     VULTR_IMPORT_ERROR,

@@ -144,8 +144,8 @@ warnings_found:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ..module_utils import command
-from ..module_utils.bird_read import BirdReadError, read_state
+from ansible_collections.anycast.network.plugins.module_utils import command
+from ansible_collections.anycast.network.plugins.module_utils.bird.read import BirdReadError, read_state
 
 
 def main():

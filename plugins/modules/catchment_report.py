@@ -152,9 +152,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.anycast.network.plugins.module_utils import atomic_file
+from ansible_collections.anycast.network.plugins.module_utils.common import atomic_file
 
-from ansible_collections.anycast.network.plugins.module_utils.report import (
+from ansible_collections.anycast.network.plugins.module_utils.report.catchment import (
     ReportError,
     draw_png,
     find_chromium,

@@ -293,7 +293,8 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible_collections.anycast.network.plugins.module_utils import command, systemd_units
+from ansible_collections.anycast.network.plugins.module_utils.common import command
+from ansible_collections.anycast.network.plugins.module_utils.converge import systemd_units
 
 
 APT_ENV = {"DEBIAN_FRONTEND": "noninteractive", "LANG": "C.UTF-8"}

@@ -127,8 +127,8 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.anycast.network.plugins.module_utils import atomic_file
-from ansible_collections.anycast.network.plugins.module_utils.converge_check import (
+from ansible_collections.anycast.network.plugins.module_utils.common import atomic_file
+from ansible_collections.anycast.network.plugins.module_utils.converge.check import (
     DEFAULT_STATE_FILE, VERSION, check, file_sha256, read_record)
 
 

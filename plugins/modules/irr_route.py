@@ -144,7 +144,7 @@ backend:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.anycast.network.plugins.module_utils.registry import (
+from ansible_collections.anycast.network.plugins.module_utils.registry.common import (
     RegistryError,
     RouteObject,
     check_free_text,
@@ -152,8 +152,8 @@ from ansible_collections.anycast.network.plugins.module_utils.registry import (
     normalize_origin,
     normalize_prefix,
 )
-from ansible_collections.anycast.network.plugins.module_utils.registry_irrd import IrrdBackend
-from ansible_collections.anycast.network.plugins.module_utils.registry_ripe import RipeBackend
+from ansible_collections.anycast.network.plugins.module_utils.registry.irrd import IrrdBackend
+from ansible_collections.anycast.network.plugins.module_utils.registry.ripe import RipeBackend
 
 
 def registry_argument_spec():

@@ -127,7 +127,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.anycast.network.plugins.module_utils import atomic_file
+from ansible_collections.anycast.network.plugins.module_utils.common import atomic_file
 from ansible_collections.anycast.network.plugins.module_utils.lab import ca
 from ansible_collections.anycast.network.plugins.module_utils.lab import podman
 from ansible_collections.anycast.network.plugins.module_utils.lab import probe

@@ -163,7 +163,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.anycast.network.plugins.module_utils.loa import (
+from ansible_collections.anycast.network.plugins.module_utils.registry.loa import (
     LoaError,
     build_fields,
     build_pdf,

@@ -239,14 +239,14 @@ import uuid
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.anycast.network.plugins.module_utils.route53 import (
+from ansible_collections.anycast.network.plugins.module_utils.route53.client import (
     BOTO3_IMPORT_ERROR,
     HAS_BOTO3,
     Route53Client,
     Route53Error,
     aws_argument_spec,
 )
-from ansible_collections.anycast.network.plugins.module_utils.route53_geo import (
+from ansible_collections.anycast.network.plugins.module_utils.route53.geo import (
     CALLER_REFERENCE_MAX,
     Route53GeoError,
     build_plan,

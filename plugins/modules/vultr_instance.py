@@ -160,12 +160,12 @@ vultr_instance:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.anycast.network.plugins.module_utils._vultr_instance import (
+from ansible_collections.anycast.network.plugins.module_utils.vultr.instance import (
     build_create_body,
     drift,
     instance_spec,
 )
-from ansible_collections.anycast.network.plugins.module_utils.vultr import (
+from ansible_collections.anycast.network.plugins.module_utils.vultr.client import (
     VultrAPIError,
     client_from_module,
     instance_summary,

@@ -67,7 +67,7 @@ vultr_instance_info:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.anycast.network.plugins.module_utils.vultr import (
+from ansible_collections.anycast.network.plugins.module_utils.vultr.client import (
     VultrAPIError,
     client_from_module,
     instance_summary,

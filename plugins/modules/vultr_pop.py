@@ -176,12 +176,12 @@ duplicates_removed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.anycast.network.plugins.module_utils._vultr_instance import (
+from ansible_collections.anycast.network.plugins.module_utils.vultr.instance import (
     build_create_body,
     drift,
     instance_spec,
 )
-from ansible_collections.anycast.network.plugins.module_utils.vultr import (
+from ansible_collections.anycast.network.plugins.module_utils.vultr.client import (
     TAG_POP,
     VultrAPIError,
     client_from_module,

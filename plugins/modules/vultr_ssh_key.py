@@ -78,7 +78,7 @@ vultr_ssh_key:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.anycast.network.plugins.module_utils.vultr import (
+from ansible_collections.anycast.network.plugins.module_utils.vultr.client import (
     VultrAPIError,
     client_from_module,
     vultr_argument_spec,

@@ -79,7 +79,7 @@ vultr_startup_script:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.anycast.network.plugins.module_utils.vultr import (
+from ansible_collections.anycast.network.plugins.module_utils.vultr.client import (
     VultrAPIError,
     b64,
     client_from_module,

@@ -53,7 +53,7 @@ def test_verify_through_runner_reports_every_pop(lab, tmp_path):
     assert not result.stats["failures"] and not result.stats["dark"]
     # The probes of the verify step: every vantage point got an answer from one of the lab's PoPs.
     verify = json.loads((ROOT / "reports" / "verify.json").read_text())
-    from ansible_collections.anycast.network.plugins.module_utils.report import normalize_verify
+    from ansible_collections.anycast.network.plugins.module_utils.report.catchment import normalize_verify
 
     report = normalize_verify(verify)
     assert report["probes"]

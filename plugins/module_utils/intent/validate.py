@@ -15,8 +15,8 @@ from collections import namedtuple
 from urllib.parse import urlparse
 
 from . import rules
-from ..geo_codes import CONTINENTS, COUNTRIES, US_SUBDIVISIONS
-from ..registry import RegistryError, check_free_text
+from ..route53.geo_codes import CONTINENTS, COUNTRIES, US_SUBDIVISIONS
+from ..registry.common import RegistryError, check_free_text
 
 Problem = namedtuple("Problem", "path message")
 

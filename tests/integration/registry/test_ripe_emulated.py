@@ -181,6 +181,6 @@ def test_unreachable_registry(run):
 
 
 def test_test_database_default_url(run):
-    from ansible_collections.anycast.network.plugins.module_utils.registry_ripe import RipeBackend
+    from ansible_collections.anycast.network.plugins.module_utils.registry.ripe import RipeBackend
     assert RipeBackend("TEST").url == "https://rest-test.db.ripe.net"
     assert RipeBackend("RIPE").url == "https://rest.db.ripe.net"

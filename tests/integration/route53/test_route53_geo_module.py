@@ -6,7 +6,7 @@ import pytest
 
 from route53_moto import run_module, zone_records
 
-from ansible_collections.anycast.network.plugins.module_utils import route53 as route53_utils
+from ansible_collections.anycast.network.plugins.module_utils.route53 import client as route53_utils
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, Bird, announce, load_intent, needs_bird, render, wait_for
 
 sys.path.insert(0, str(ROOT / "collections"))
-from ansible_collections.anycast.network.plugins.module_utils.bird import (  # noqa: E402
+from ansible_collections.anycast.network.plugins.module_utils.bird.parse import (  # noqa: E402
     compare, parse_protocols, parse_routes)
 
 pytestmark = [needs_bird, pytest.mark.integration]

@@ -1,10 +1,10 @@
-"""The modules' commands (plugins/module_utils/command.py): what AnsibleModule.run_command answers, started without
+"""The modules' commands (plugins/module_utils/common/command.py): what AnsibleModule.run_command answers, started without
 a preexec_fn (so Python can vfork instead of copying the module's interpreter), arguments as given."""
 
 import subprocess
 import sys
 
-from ansible_collections.anycast.network.plugins.module_utils import command
+from ansible_collections.anycast.network.plugins.module_utils.common import command
 
 
 def test_output_status_and_input():

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from ansible_collections.anycast.network.plugins.module_utils import systemd_units
+from ansible_collections.anycast.network.plugins.module_utils.converge import systemd_units
 from ansible_collections.anycast.network.plugins.modules import config_files
 
 FAKE_SYSTEMCTL = r'''#!%(python)s

@@ -2,7 +2,7 @@
 
 from ansible_collections.anycast.network.plugins.module_utils.lab import podman, probe
 from ansible_collections.anycast.network.plugins.modules import lab_probe
-from ansible_collections.anycast.network.plugins.plugin_utils import controller_module as cm
+from module_runner import run_module
 
 PLAN = {"vantage_points": {"lhr": {}}, "services": {}, "nodes": {
     "edge-lhr": {"name": "edge-lhr", "container": "anycast-lab-edge-lhr", "kind": "edge",
@@ -23,7 +23,7 @@ def _run(monkeypatch, states):
     monkeypatch.setattr(podman, "instance_sessions", lambda plan, summaries=None: [])
     monkeypatch.setattr(probe, "probe_all", lambda plan, intent, count, vantage_points: probes.append(1) or {})
     monkeypatch.setattr(probe, "table", lambda probes: [])
-    result = cm.run_in_process(lab_probe, {"intent": {}, "state_dir": "/nonexistent"}, check_mode=False)
+    result = run_module(lab_probe, {"intent": {}, "state_dir": "/nonexistent"})
     return result, len(probes), len(waits)
 
 

@@ -9,7 +9,7 @@ import pathlib
 import pypdf
 import pytest
 
-from ansible_collections.anycast.network.plugins.module_utils import loa as loa_utils
+from ansible_collections.anycast.network.plugins.module_utils.registry import loa as loa_utils
 from ansible_collections.anycast.network.plugins.modules import loa
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from ansible_collections.anycast.network.plugins.module_utils.registry import (
+from ansible_collections.anycast.network.plugins.module_utils.registry.common import (
     RegistryError,
     RouteObject,
     check_free_text,
@@ -14,7 +14,7 @@ from ansible_collections.anycast.network.plugins.module_utils.registry import (
     normalize_origin,
     normalize_prefix,
 )
-from ansible_collections.anycast.network.plugins.module_utils.registry_ripe import (
+from ansible_collections.anycast.network.plugins.module_utils.registry.ripe import (
     format_messages,
     split_api_key,
     to_whois_resources,

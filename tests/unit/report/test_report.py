@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from ansible_collections.anycast.network.plugins.module_utils import report as rep
+from ansible_collections.anycast.network.plugins.module_utils.report import catchment as rep
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 BIN = ROOT / ".venv" / "bin"

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from ansible_collections.anycast.network.plugins.module_utils.route53 import Route53Client, Route53Error
+from ansible_collections.anycast.network.plugins.module_utils.route53.client import Route53Client, Route53Error
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import json
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.anycast.network.plugins.module_utils import route53 as route53_utils
+from ansible_collections.anycast.network.plugins.module_utils.route53 import client as route53_utils
 from ansible_collections.anycast.network.plugins.modules import route53_geo
 
 

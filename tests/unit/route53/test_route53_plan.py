@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.anycast.network.plugins.module_utils import geo_codes
-from ansible_collections.anycast.network.plugins.module_utils.route53_geo import (
+from ansible_collections.anycast.network.plugins.module_utils.route53 import geo_codes
+from ansible_collections.anycast.network.plugins.module_utils.route53.geo import (
     Route53GeoError,
     build_plan,
     rrset_comparable,

@@ -5,7 +5,7 @@ from vultr_unit_support import API_KEY, FakeClock
 
 from vultr_emulator import Emulator  # noqa: I001 (on the path through vultr_unit_support)
 
-from ansible_collections.anycast.network.plugins.module_utils.vultr import VultrClient
+from ansible_collections.anycast.network.plugins.module_utils.vultr.client import VultrClient
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import random
 import pytest
 import requests
 
-from ansible_collections.anycast.network.plugins.module_utils import vultr as vu
+from ansible_collections.anycast.network.plugins.module_utils.vultr import client as vu
 
 from vultr_unit_support import API_KEY
 

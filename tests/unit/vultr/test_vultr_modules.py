@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.anycast.network.plugins.module_utils import vultr as vu
+from ansible_collections.anycast.network.plugins.module_utils.vultr import client as vu
 from ansible_collections.anycast.network.plugins.modules import (
     vultr_instance,
     vultr_pop,

@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import re
 
-from ansible_collections.anycast.network.plugins.module_utils import command
+from ansible_collections.anycast.network.plugins.module_utils.common import command
 
 UNIT_DIRS = re.compile(r"^/(etc|lib|usr/lib)/systemd/system/")
 # Where else a unit can be defined (systemd.unit(5), system unit search path).

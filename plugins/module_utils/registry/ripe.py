@@ -18,7 +18,7 @@ import binascii
 import re
 import urllib.parse
 
-from ansible_collections.anycast.network.plugins.module_utils.registry import (
+from ansible_collections.anycast.network.plugins.module_utils.registry.common import (
     HttpClient,
     RegistryError,
     RouteBackend,

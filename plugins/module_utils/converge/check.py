@@ -11,9 +11,9 @@ import json
 import os
 import subprocess
 
-from ansible_collections.anycast.network.plugins.module_utils import systemd_units
-from ansible_collections.anycast.network.plugins.module_utils.command import run
-from ansible_collections.anycast.network.plugins.module_utils.bird_read import BirdReadError, read_state
+from ansible_collections.anycast.network.plugins.module_utils.converge import systemd_units
+from ansible_collections.anycast.network.plugins.module_utils.common.command import run
+from ansible_collections.anycast.network.plugins.module_utils.bird.read import BirdReadError, read_state
 
 VERSION = 1
 DEFAULT_STATE_FILE = "/var/lib/anycast/converged.json"

@@ -5,7 +5,7 @@
 
 It turns the module's parameters into the records and health checks a hostname should have, checks everything
 Route53 would reject (and what moto, the emulator the tests use, silently accepts), and computes the change batch
-from what the zone holds. ``plugins/module_utils/route53.py`` does the API calls.
+from what the zone holds. ``plugins/module_utils/route53/client.py`` does the API calls.
 
 Ownership: every record this collection writes carries a SetIdentifier ``<owner>:<label>:<type>:<location>``, every
 health check it creates a CallerReference ``<owner>:<random>``. Only those are ever changed or deleted.
@@ -17,7 +17,7 @@ import hashlib
 import ipaddress
 import re
 
-from ansible_collections.anycast.network.plugins.module_utils.geo_codes import (
+from ansible_collections.anycast.network.plugins.module_utils.route53.geo_codes import (
     CONTINENTS,
     COUNTRIES,
     US_SUBDIVISIONS,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 
-from ansible_collections.anycast.network.plugins.module_utils.bird import compare, parse_protocols, parse_routes
+from ansible_collections.anycast.network.plugins.module_utils.bird.parse import compare, parse_protocols, parse_routes
 
 DEFAULTS = {"birdc": ["birdc"], "socket": None, "routes": True, "manifest": None, "announce_state": None,
             "honour_announce_state": False, "announce_command": "/usr/local/sbin/anycast-announce"}

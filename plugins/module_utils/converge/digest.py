@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 
-from ansible_collections.anycast.network.plugins.module_utils.plain_data import plain
+from ansible_collections.anycast.network.plugins.module_utils.common.plain_data import plain
 
 ROLE_PREFIXES = ("anycast_", "base_", "bird_", "caddy_", "nsd_", "healthgate_", "metrics_")
 # Results of this run and switches that do not change what is rendered.

@@ -13,7 +13,7 @@ IRRd has no dry run: in check mode the backend does not submit.
 
 from __future__ import annotations
 
-from ansible_collections.anycast.network.plugins.module_utils.registry import (
+from ansible_collections.anycast.network.plugins.module_utils.registry.common import (
     HttpClient,
     RegistryError,
     RouteBackend,

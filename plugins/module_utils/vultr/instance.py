@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.anycast.network.plugins.module_utils.vultr import b64
+from ansible_collections.anycast.network.plugins.module_utils.vultr.client import b64
 
 
 def instance_spec():
