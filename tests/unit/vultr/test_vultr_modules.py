@@ -1,4 +1,4 @@
-"""The Vultr modules' logic (run functions) against the in-process emulator."""
+"""The Vultr modules (declarations over the base class AnsibleVultr) against the in-process emulator."""
 
 import pytest
 
@@ -27,10 +27,15 @@ def labels(emulator):
     return sorted(i["label"] for i in emulator.snapshot()["instances"])
 
 
+def run(cls, params, client, check_mode=False):
+    """The module's result for ``params`` (what main() would exit with)."""
+    module = FakeModule(params, check_mode=check_mode)
+    return cls(module, client).run(), module
+
+
 def converge(make_client, check_mode=False, **kw):
-    module = FakeModule(pop_params(**kw), check_mode=check_mode)
-    client = make_client(check_mode=check_mode)
-    return vultr_pop.run(module, client), module, client
+    result, module = run(vultr_pop.VultrPop, pop_params(**kw), make_client(), check_mode=check_mode)
+    return result, module, result["diff"]
 
 
 def test_pop_creates_all_before_waiting(make_client, emulator):
@@ -52,9 +57,9 @@ def test_pop_creates_all_before_waiting(make_client, emulator):
 
 def test_pop_rerun_changes_nothing(make_client, emulator):
     converge(make_client)
-    result, _, client = converge(make_client)
+    result, _, diffs = converge(make_client)
     assert result["changed"] is False
-    assert client.diffs == []
+    assert diffs == []
 
 
 def test_pop_scale_down_reports_then_removes_the_highest(make_client, emulator):
@@ -108,10 +113,14 @@ def test_pop_syncs_tags_and_warns_on_drift(make_client, emulator):
 
 
 def test_pop_check_mode_creates_nothing(make_client, emulator):
-    result, _, client = converge(make_client, check_mode=True, count=2)
+    result, _, diffs = converge(make_client, check_mode=True, count=2, user_data="secret: s3cr3t")
     assert result["changed"] and result["created"] == ["t-ams-1", "t-ams-2"]
     assert emulator.snapshot()["instances"] == []
-    assert len(client.diffs) == 2
+    assert [e for e in emulator.log if e[0] != "GET"] == []
+    assert len(diffs) == 2
+    assert diffs[0]["before"] == {} and diffs[0]["after"]["label"] == "t-ams-1"
+    assert "s3cr3t" not in str(result) and vu.b64("secret: s3cr3t") not in str(result)
+    assert [i["id"] for i in result["instances"]] == [None, None]
 
 
 def test_pop_absent_removes_everything(make_client, emulator):
@@ -130,8 +139,7 @@ def test_pop_needs_settings_only_to_create(make_client, emulator):
 
 
 def test_pop_user_data_and_script(make_client, emulator):
-    client = make_client()
-    client.create("/startup-scripts", "startup_script", {"name": "boot", "script": vu.b64("#!/bin/sh\n")})
+    make_client().create("/startup-scripts", "startup_script", {"name": "boot", "script": vu.b64("#!/bin/sh\n")})
     converge(make_client, count=1, startup_script="boot", user_data="#cloud-config\n")
     inst = emulator.snapshot()["instances"][0]
     assert inst["script_id"] and vu.unb64(inst["user_data"]) == "#cloud-config\n"
@@ -146,8 +154,8 @@ def inst_params(**kw):
 
 
 def run_instance(make_client, check_mode=False, **kw):
-    module = FakeModule(inst_params(**kw), check_mode=check_mode)
-    return vultr_instance.run(module, make_client(check_mode=check_mode))
+    result, _ = run(vultr_instance.VultrInstance, inst_params(**kw), make_client(), check_mode=check_mode)
+    return result["changed"], result["vultr_instance"]
 
 
 def test_instance_lifecycle(make_client, emulator):
@@ -172,7 +180,7 @@ def test_instance_refuses_ambiguous_labels(make_client, emulator):
     for _ in range(2):
         emulator.state.create_instance({"region": "ams", "plan": "vc2-1c-1gb", "os_id": 2136, "label": "solo-1"},
                                        now=0)
-    with pytest.raises(FakeModule.Failed, match="2 instances are labelled solo-1"):
+    with pytest.raises(FakeModule.Failed, match="2 instances have the label solo-1"):
         run_instance(make_client, state="absent")
 
 
@@ -182,17 +190,30 @@ def key_params(**kw):
     return p
 
 
+def ssh_key(make_client, check_mode=False, **kw):
+    result, _ = run(vultr_ssh_key.VultrSshKey, key_params(**kw), make_client(), check_mode=check_mode)
+    return result["changed"], result["vultr_ssh_key"]
+
+
 def test_ssh_key_lifecycle(make_client, emulator):
-    changed, key = vultr_ssh_key.run(FakeModule(key_params()), make_client(check_mode=True))
+    changed, key = ssh_key(make_client, check_mode=True)
     assert changed and not any(k["name"] == "ops" for k in emulator.snapshot()["ssh_keys"])
-    changed, key = vultr_ssh_key.run(FakeModule(key_params()), make_client())
+    changed, key = ssh_key(make_client)
     assert changed and key["id"]
-    assert vultr_ssh_key.run(FakeModule(key_params()), make_client())[0] is False
-    changed, key = vultr_ssh_key.run(FakeModule(key_params(ssh_key="ssh-ed25519 CCCC new")), make_client())
+    assert ssh_key(make_client)[0] is False
+    assert ssh_key(make_client, ssh_key="ssh-ed25519 AAAAB ops@example.com\n")[0] is False  # compared stripped
+    changed, key = ssh_key(make_client, ssh_key="ssh-ed25519 CCCC new")
     assert changed and key["ssh_key"] == "ssh-ed25519 CCCC new"
-    assert vultr_ssh_key.run(FakeModule(key_params(state="absent")), make_client())[0] is True
-    assert vultr_ssh_key.run(FakeModule(key_params(state="absent")), make_client())[0] is False
+    assert ssh_key(make_client, state="absent")[0] is True
+    assert ssh_key(make_client, state="absent")[0] is False
     assert emulator.snapshot()["violations"] == []
+
+
+def test_duplicate_names_are_refused(make_client, emulator):
+    emulator.state.create_key({"name": "ops", "ssh_key": "ssh-ed25519 AAAA one"})
+    emulator.state.create_key({"name": "ops", "ssh_key": "ssh-ed25519 BBBB two"})
+    with pytest.raises(FakeModule.Failed, match="2 SSH keys have the name ops"):
+        ssh_key(make_client, state="absent")
 
 
 def script_params(**kw):
@@ -201,15 +222,24 @@ def script_params(**kw):
     return p
 
 
+def script(make_client, check_mode=False, **kw):
+    result, _ = run(vultr_startup_script.VultrStartupScript, script_params(**kw), make_client(),
+                    check_mode=check_mode)
+    return result
+
+
 def test_startup_script_lifecycle(make_client, emulator):
-    changed, script = vultr_startup_script.run(FakeModule(script_params()), make_client())
-    assert changed and script["script"] == "#!/bin/sh\necho one\n"
-    assert vultr_startup_script.run(FakeModule(script_params()), make_client())[0] is False
-    client = make_client()
-    changed, script = vultr_startup_script.run(FakeModule(script_params(script="#!/bin/sh\necho two\n")), client)
-    assert changed and script["script"].endswith("two\n")
-    assert client.diffs[-1]["after"]["script"].endswith("two\n")
+    result = script(make_client)
+    assert result["changed"] and result["vultr_startup_script"]["script"] == "#!/bin/sh\necho one\n"
+    assert script(make_client)["changed"] is False
+    planned = script(make_client, check_mode=True, script="#!/bin/sh\necho two\n")
+    assert planned["changed"] and vu.unb64(emulator.snapshot()["startup_scripts"][0]["script"]).endswith("one\n")
+    result = script(make_client, script="#!/bin/sh\necho two\n")
+    assert result["changed"] and result["vultr_startup_script"]["script"].endswith("two\n")
+    assert result["diff"][-1]["before"]["script"].endswith("one\n")
+    assert result["diff"][-1]["after"]["script"].endswith("two\n")
     stored = emulator.snapshot()["startup_scripts"][0]["script"]
     assert vu.unb64(stored).endswith("two\n")
-    assert vultr_startup_script.run(FakeModule(script_params(state="absent")), make_client())[0] is True
+    assert script(make_client, state="absent")["changed"] is True
+    assert script(make_client, state="absent")["changed"] is False
     assert emulator.snapshot()["violations"] == []
