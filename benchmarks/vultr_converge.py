@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "tests" / "emulators" / "vultr"))
 
 from vultr_emulator import Emulator  # noqa: E402
 
-from ansible_collections.anycast.network.plugins.module_utils import vultr as vu  # noqa: E402
+from ansible_collections.anycast.network.plugins.module_utils.vultr import client as vu  # noqa: E402
 from ansible_collections.anycast.network.plugins.modules import vultr_pop  # noqa: E402
 
 KEY = "benchmark-key"
@@ -46,7 +46,7 @@ def converge(emu, pop, count, poll_interval):
                   poll_interval=poll_interval)
     client = vu.VultrClient(api_key=KEY, api_url=emu.url)
     start = time.monotonic()
-    result = vultr_pop.run(Module(params), client)
+    result = vultr_pop.VultrPop(Module(params), client).run()
     elapsed = time.monotonic() - start
     assert len(result["instances"]) == count and all(i["status"] == "active" for i in result["instances"])
     return elapsed, client.stats["requests"]

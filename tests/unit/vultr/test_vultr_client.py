@@ -257,3 +257,26 @@ def test_names_and_labels():
     assert vu.instance_pop({"tags": ["anycast:other", "anycast-pop:ams"]}, "example") is None
     assert vu.public_address("0.0.0.0") == ""
     assert vu.public_address("192.0.2.1") == "192.0.2.1"
+
+
+def test_urls_transport_against_the_emulator_on_loopback(clock):
+    """The real transport (ansible.module_utils.urls): statuses, bodies, a stall as a timeout, a closed port."""
+    from vultr_emulator import Emulator
+
+    with Emulator(api_key=API_KEY, boot_delay=0.0, max_page_size=2, stall_seconds=0.5, seed=3) as emu:
+        client = vu.VultrClient(API_KEY, api_url=emu.url, timeout=0.2, retries=3, sleep=clock.sleep, clock=clock)
+        for n in range(3):
+            client.create_instance(_instance_body("t-ams-%d" % n))
+        assert [i["label"] for i in client.list_instances(tag="anycast-pop:ams")] == ["t-ams-0", "t-ams-1", "t-ams-2"]
+        assert client.get("/instances/not-there", "instance") is None
+        with pytest.raises(vu.VultrAPIError) as err:
+            vu.VultrClient("wrong-key", api_url=emu.url, retries=0).list("/instances", "instances")
+        assert err.value.status == 401 and "Invalid API token" in str(err.value)
+        emu.configure(fault_rate=1.0, faults=("stall",))
+        with pytest.raises(vu.VultrAPIError, match="no answer within 0.2s .*gave up after 3 retries"):
+            client.list("/instances", "instances")
+        assert emu.auth_headers_seen == {"Bearer"}
+        assert emu.snapshot()["violations"] == []
+    closed = vu.VultrClient(API_KEY, api_url=emu.url, retries=1, sleep=clock.sleep, clock=clock)
+    with pytest.raises(vu.VultrAPIError, match="connection failed.*gave up after 1 retries"):
+        closed.list("/instances", "instances")

@@ -105,8 +105,11 @@ def test_pop_leaves_other_networks_and_strangers_alone(make_client, emulator):
 
 def test_pop_syncs_tags_and_warns_on_drift(make_client, emulator):
     converge(make_client, count=1)
-    result, module, _ = converge(make_client, count=1, tags=["role:edge"], plan="vc2-2c-4gb")
+    result, module, diffs = converge(make_client, count=1, tags=["role:edge"], plan="vc2-2c-4gb")
     assert result["changed"]
+    assert diffs == [{"before": {"tags": ["anycast:t", "anycast-pop:ams"]},
+                      "after": {"tags": ["anycast:t", "anycast-pop:ams", "role:edge"]},
+                      "before_header": "instance t-ams-1", "after_header": "instance t-ams-1"}]
     assert "role:edge" in emulator.snapshot()["instances"][0]["tags"]
     assert any("vc2-2c-4gb" in w for w in module.warnings)
     assert emulator.snapshot()["instances"][0]["plan"] == "vc2-1c-1gb"
