@@ -52,7 +52,7 @@ extends_documentation_fragment:
   - constructed
   - inventory_cache
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 """
 
 EXAMPLES = r"""

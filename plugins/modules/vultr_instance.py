@@ -89,7 +89,7 @@ attributes:
   diff_mode:
     support: full
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 """
 
 EXAMPLES = r"""

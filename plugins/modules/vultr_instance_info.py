@@ -33,7 +33,7 @@ attributes:
   diff_mode:
     support: none
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 """
 
 EXAMPLES = r"""

@@ -195,7 +195,7 @@ class VultrClient:
             return None
 
     def _send(self, method, path, params=None, data=None):
-        """One HTTP exchange. Returns (status, body); raises VultrAPIError (``retryable`` set when worth it)."""
+        """One HTTP exchange. Returns the decoded body (None when empty); raises VultrAPIError (``retryable`` set when worth it)."""
         url = "%s/%s" % (self.api_url, path.lstrip("/"))
         if params:
             url += "?" + urllib.parse.urlencode(params)
@@ -219,13 +219,13 @@ class VultrClient:
         if status >= 300 or status < 200:
             raise VultrAPIError(_error_text(body, answer), status, method, path)
         if status == 204 or not answer:
-            return status, None
+            return None
         if body is None:
             raise VultrAPIError("answer is not JSON", status, method, path)
-        return status, body
+        return body
 
     def request(self, method, path, params=None, data=None, retry=True):
-        """An API call with retries on 429, 5xx, timeouts and dropped connections."""
+        """An API call with retries on 429, 5xx, timeouts and dropped connections. Returns the decoded body."""
         attempt = 0
         while True:
             try:
@@ -244,7 +244,7 @@ class VultrClient:
     def get(self, path, key):
         """One resource, or None when the API says 404."""
         try:
-            _, body = self.request("GET", path)
+            body = self.request("GET", path)
         except VultrAPIError as exc:
             if exc.status == 404:
                 return None
@@ -258,7 +258,7 @@ class VultrClient:
         items = []
         seen = set()
         while True:
-            _, body = self.request("GET", path, params=query)
+            body = self.request("GET", path, params=query)
             body = body or {}
             items.extend(body.get(key) or [])
             cursor = ((body.get("meta") or {}).get("links") or {}).get("next") or ""
@@ -279,7 +279,7 @@ class VultrClient:
         attempt = 0
         while True:
             try:
-                _, body = self._send("POST", path, data=data)
+                body = self._send("POST", path, data=data)
                 return (body or {}).get(key)
             except VultrAPIError as exc:
                 if not exc.retryable or attempt >= self.retries:
@@ -294,7 +294,7 @@ class VultrClient:
 
     def update(self, path, key, data, method="PATCH"):
         """Send changed fields; returns the resource when the answer carries it, else None."""
-        _, body = self.request(method, path, data=data)
+        body = self.request(method, path, data=data)
         if body and key in body:
             return body[key]
         return None

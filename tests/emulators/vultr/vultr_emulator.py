@@ -187,7 +187,7 @@ class VultrState:
         return self.instances[ident][0]
 
     def list_instances(self, query):
-        items = [i for i, _ in self.instances.values()]
+        items = [entry[0] for entry in self.instances.values()]
         if query.get("label"):
             items = [i for i in items if i["label"] == query["label"]]
         if query.get("tag"):
@@ -344,8 +344,8 @@ class Emulator:
             self.state.refresh(time.monotonic())
             return {
                 "instances": [VultrState._public(i) | {"sshkey_id": i["_sshkey_id"], "script_id": i["_script_id"],
-                                                        "user_data": i["_user_data"]}
-                              for i, _ in self.state.instances.values()],
+                                                       "user_data": i["_user_data"]}
+                              for i in (entry[0] for entry in self.state.instances.values())],
                 "ssh_keys": list(self.state.ssh_keys.values()),
                 "startup_scripts": list(self.state.scripts.values()),
                 "created": self.state.created,
@@ -378,8 +378,8 @@ class Emulator:
         try:
             self.openapi.validate_response(request, response)
         except Exception as exc:
-            self.violations.append("answer %s %s -> %s: %s" % (request.method.upper(), request.path, status,
-                                                              _explain(exc)))
+            self.violations.append("answer %s %s -> %s: %s"
+                                   % (request.method.upper(), request.path, status, _explain(exc)))
 
     # ---------------------------------------------------------------- dispatch
     def handle(self, method, raw_path, headers, body_bytes):

@@ -118,10 +118,10 @@ def test_backoff_doubles_with_jitter_and_is_capped(make_client):
     client = make_client(retry_base_delay=1.0, retry_max_delay=10, rng=random.Random(3))
     for attempt in range(8):
         step = min(10.0, 2.0 ** attempt)
-        for _ in range(50):
+        for _draw in range(50):
             delay = client.backoff_delay(attempt)
             assert step / 2 <= delay <= step
-    delays = {round(client.backoff_delay(2), 6) for _ in range(20)}
+    delays = {round(client.backoff_delay(2), 6) for _draw in range(20)}
     assert len(delays) > 10  # jitter: not one fixed value
 
 

@@ -33,16 +33,21 @@ def run(cls, params, client, check_mode=False):
     return cls(module, client).run(), module
 
 
-def converge(make_client, check_mode=False, **kw):
+def converge_full(make_client, check_mode=False, **kw):
+    """The result, the module (with its warnings) and the diffs of a vultr_pop run."""
     result, module = run(vultr_pop.VultrPop, pop_params(**kw), make_client(), check_mode=check_mode)
     return result, module, result["diff"]
 
 
+def converge(make_client, check_mode=False, **kw):
+    return converge_full(make_client, check_mode=check_mode, **kw)[0]
+
+
 def test_pop_creates_all_before_waiting(make_client, emulator):
-    result, _, _ = converge(make_client, count=3)
+    result = converge(make_client, count=3)
     assert result["changed"] and result["created"] == ["t-ams-1", "t-ams-2", "t-ams-3"]
     assert labels(emulator) == ["t-ams-1", "t-ams-2", "t-ams-3"]
-    methods = [m for m, path, _, _ in emulator.log if path.startswith("/v2/instances")]
+    methods = [entry[0] for entry in emulator.log if entry[1].startswith("/v2/instances")]
     last_post = max(i for i, m in enumerate(methods) if m == "POST")
     first_wait = min(i for i, m in enumerate(methods) if m == "GET" and i > methods.index("POST"))
     assert first_wait > last_post
@@ -57,18 +62,18 @@ def test_pop_creates_all_before_waiting(make_client, emulator):
 
 def test_pop_rerun_changes_nothing(make_client, emulator):
     converge(make_client)
-    result, _, diffs = converge(make_client)
+    result, module, diffs = converge_full(make_client)
     assert result["changed"] is False
     assert diffs == []
 
 
 def test_pop_scale_down_reports_then_removes_the_highest(make_client, emulator):
     converge(make_client, count=3)
-    result, _, _ = converge(make_client, count=1, remove_surplus=False)
+    result = converge(make_client, count=1, remove_surplus=False)
     assert [s["label"] for s in result["surplus"]] == ["t-ams-2", "t-ams-3"]
     assert result["removed"] == [] and result["changed"] is False
     assert labels(emulator) == ["t-ams-1", "t-ams-2", "t-ams-3"]
-    result, _, _ = converge(make_client, count=1)
+    result = converge(make_client, count=1)
     assert result["removed"] == ["t-ams-2", "t-ams-3"]
     assert labels(emulator) == ["t-ams-1"]
 
@@ -77,7 +82,7 @@ def test_pop_refills_a_gap(make_client, emulator):
     converge(make_client, count=3)
     middle = next(i for i in emulator.snapshot()["instances"] if i["label"] == "t-ams-2")
     emulator.state.delete_instance(middle["id"])
-    result, _, _ = converge(make_client, count=3)
+    result = converge(make_client, count=3)
     assert result["created"] == ["t-ams-2"]
     assert labels(emulator) == ["t-ams-1", "t-ams-2", "t-ams-3"]
 
@@ -87,7 +92,7 @@ def test_pop_removes_duplicates_keeping_the_oldest(make_client, emulator):
     keep = emulator.snapshot()["instances"][0]["id"]
     emulator.state.create_instance({"region": "ams", "plan": "vc2-1c-1gb", "os_id": 2136, "label": "t-ams-1",
                                     "tags": ["anycast:t", "anycast-pop:ams"]}, now=10 ** 9)
-    result, _, _ = converge(make_client, count=1)
+    result = converge(make_client, count=1)
     assert len(result["duplicates_removed"]) == 1
     assert [i["id"] for i in emulator.snapshot()["instances"]] == [keep]
 
@@ -97,7 +102,7 @@ def test_pop_leaves_other_networks_and_strangers_alone(make_client, emulator):
     converge(make_client, count=1, network="other")
     emulator.state.create_instance({"region": "ams", "plan": "vc2-1c-1gb", "os_id": 2136, "label": "handmade",
                                     "tags": ["anycast:t", "anycast-pop:ams"]}, now=0)
-    result, module, _ = converge(make_client, count=0)
+    result, module, diffs = converge_full(make_client, count=0)
     assert result["removed"] == ["t-ams-1"]
     assert labels(emulator) == ["handmade", "other-ams-1"]
     assert any("handmade" in w for w in module.warnings)
@@ -105,7 +110,7 @@ def test_pop_leaves_other_networks_and_strangers_alone(make_client, emulator):
 
 def test_pop_syncs_tags_and_warns_on_drift(make_client, emulator):
     converge(make_client, count=1)
-    result, module, diffs = converge(make_client, count=1, tags=["role:edge"], plan="vc2-2c-4gb")
+    result, module, diffs = converge_full(make_client, count=1, tags=["role:edge"], plan="vc2-2c-4gb")
     assert result["changed"]
     assert diffs == [{"before": {"tags": ["anycast:t", "anycast-pop:ams"]},
                       "after": {"tags": ["anycast:t", "anycast-pop:ams", "role:edge"]},
@@ -116,7 +121,7 @@ def test_pop_syncs_tags_and_warns_on_drift(make_client, emulator):
 
 
 def test_pop_check_mode_creates_nothing(make_client, emulator):
-    result, _, diffs = converge(make_client, check_mode=True, count=2, user_data="secret: s3cr3t")
+    result, module, diffs = converge_full(make_client, check_mode=True, count=2, user_data="secret: s3cr3t")
     assert result["changed"] and result["created"] == ["t-ams-1", "t-ams-2"]
     assert emulator.snapshot()["instances"] == []
     assert [e for e in emulator.log if e[0] != "GET"] == []
@@ -128,7 +133,7 @@ def test_pop_check_mode_creates_nothing(make_client, emulator):
 
 def test_pop_absent_removes_everything(make_client, emulator):
     converge(make_client, count=2)
-    result, _, _ = converge(make_client, state="absent")
+    result = converge(make_client, state="absent")
     assert result["removed"] == ["t-ams-1", "t-ams-2"]
     assert labels(emulator) == []
 
@@ -137,7 +142,7 @@ def test_pop_needs_settings_only_to_create(make_client, emulator):
     with pytest.raises(FakeModule.Failed, match="plan"):
         converge(make_client, plan=None)
     converge(make_client, count=1)
-    result, _, _ = converge(make_client, count=1, plan=None, os_id=None)
+    result = converge(make_client, count=1, plan=None, os_id=None)
     assert result["changed"] is False
 
 
@@ -157,7 +162,7 @@ def inst_params(**kw):
 
 
 def run_instance(make_client, check_mode=False, **kw):
-    result, _ = run(vultr_instance.VultrInstance, inst_params(**kw), make_client(), check_mode=check_mode)
+    result = run(vultr_instance.VultrInstance, inst_params(**kw), make_client(), check_mode=check_mode)[0]
     return result["changed"], result["vultr_instance"]
 
 
@@ -180,7 +185,7 @@ def test_instance_lifecycle(make_client, emulator):
 
 
 def test_instance_refuses_ambiguous_labels(make_client, emulator):
-    for _ in range(2):
+    for _attempt in range(2):
         emulator.state.create_instance({"region": "ams", "plan": "vc2-1c-1gb", "os_id": 2136, "label": "solo-1"},
                                        now=0)
     with pytest.raises(FakeModule.Failed, match="2 instances have the label solo-1"):
@@ -194,7 +199,7 @@ def key_params(**kw):
 
 
 def ssh_key(make_client, check_mode=False, **kw):
-    result, _ = run(vultr_ssh_key.VultrSshKey, key_params(**kw), make_client(), check_mode=check_mode)
+    result = run(vultr_ssh_key.VultrSshKey, key_params(**kw), make_client(), check_mode=check_mode)[0]
     return result["changed"], result["vultr_ssh_key"]
 
 
@@ -226,9 +231,8 @@ def script_params(**kw):
 
 
 def script(make_client, check_mode=False, **kw):
-    result, _ = run(vultr_startup_script.VultrStartupScript, script_params(**kw), make_client(),
-                    check_mode=check_mode)
-    return result
+    return run(vultr_startup_script.VultrStartupScript, script_params(**kw), make_client(),
+               check_mode=check_mode)[0]
 
 
 def test_startup_script_lifecycle(make_client, emulator):
