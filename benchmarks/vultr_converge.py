@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Time to converge one Vultr PoP to 20 instances against 1 instance, in the API emulator.
 
 Each instance takes ``--boot-delay`` seconds (default 5) to become active. anycast.network.vultr_pop creates every
@@ -6,7 +5,7 @@ missing instance before it waits, so twenty should take about as long as one: th
 The module's logic runs in process against the emulator on loopback, with the same client and paging as in a
 playbook (pages of 3 items, so waiting on twenty pages through the cursor).
 
-    .venv/bin/python benchmarks/vultr_converge.py [--count 20] [--boot-delay 5] [--poll-interval 1]
+    python benchmarks/vultr_converge.py [--count 20] [--boot-delay 5] [--poll-interval 1]
 """
 
 import argparse
