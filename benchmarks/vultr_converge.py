@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Time to converge one Vultr PoP to 20 instances against 1 instance, in the API emulator.
 
 Each instance takes ``--boot-delay`` seconds (default 5) to become active. anycast.network.vultr_pop creates every
@@ -6,7 +5,7 @@ missing instance before it waits, so twenty should take about as long as one: th
 The module's logic runs in process against the emulator on loopback, with the same client and paging as in a
 playbook (pages of 3 items, so waiting on twenty pages through the cursor).
 
-    .venv/bin/python benchmarks/vultr_converge.py [--count 20] [--boot-delay 5] [--poll-interval 1]
+    python benchmarks/vultr_converge.py [--count 20] [--boot-delay 5] [--poll-interval 1]
 """
 
 import argparse
@@ -20,7 +19,7 @@ sys.path.insert(0, str(ROOT / "tests" / "emulators" / "vultr"))
 
 from vultr_emulator import Emulator  # noqa: E402
 
-from ansible_collections.anycast.network.plugins.module_utils import vultr as vu  # noqa: E402
+from ansible_collections.anycast.network.plugins.module_utils.vultr import client as vu  # noqa: E402
 from ansible_collections.anycast.network.plugins.modules import vultr_pop  # noqa: E402
 
 KEY = "benchmark-key"
@@ -46,7 +45,7 @@ def converge(emu, pop, count, poll_interval):
                   poll_interval=poll_interval)
     client = vu.VultrClient(api_key=KEY, api_url=emu.url)
     start = time.monotonic()
-    result = vultr_pop.run(Module(params), client)
+    result = vultr_pop.VultrPop(Module(params), client).run()
     elapsed = time.monotonic() - start
     assert len(result["instances"]) == count and all(i["status"] == "active" for i in result["instances"])
     return elapsed, client.stats["requests"]

@@ -52,8 +52,6 @@ options:
       - Whether to check the TLS certificate of the API.
     type: bool
     default: true
-requirements:
-  - vultr-python >= 0.2.0 (on the host that runs the module, usually the controller)
 notes:
   - The API is rate limited (30 requests per second per source address at the time of writing); the retries and
     their backoff absorb short bursts of HTTP 429.
@@ -113,8 +111,6 @@ options:
     default: true
     env:
       - name: VULTR_VALIDATE_CERTS
-requirements:
-  - vultr-python >= 0.2.0
 """
 
     # Attributes shared by the Vultr modules.

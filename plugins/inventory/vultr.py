@@ -52,7 +52,7 @@ extends_documentation_fragment:
   - constructed
   - inventory_cache
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 """
 
 EXAMPLES = r"""
@@ -81,10 +81,8 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 
 from ansible_collections.anycast.network.plugins.module_utils.vultr.client import (
     TAG_NETWORK,
-    HAS_VULTR,
-    VULTR_IMPORT_ERROR,
     VultrAPIError,
-    VultrClient,
+    client_from_params,
     instance_index,
     instance_pop,
     public_address,
@@ -113,19 +111,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return value
 
     def _fetch(self):
-        if not HAS_VULTR:
-            raise AnsibleError("the inventory plugin anycast.network.vultr needs vultr-python: %s"
-                               % to_native(VULTR_IMPORT_ERROR))
+        options = {name: self.get_option(name) for name in ("api_timeout", "api_retries", "api_retry_max_delay",
+                                                            "api_per_page", "validate_certs")}
+        options.update(api_key=self._templated("api_key"), api_url=self._templated("api_url"))
         try:
-            client = VultrClient(
-                api_key=self._templated("api_key"),
-                api_url=self._templated("api_url"),
-                timeout=self.get_option("api_timeout"),
-                retries=self.get_option("api_retries"),
-                retry_max_delay=self.get_option("api_retry_max_delay"),
-                per_page=self.get_option("api_per_page"),
-                validate_certs=self.get_option("validate_certs"),
-            )
+            client = client_from_params(options)
             return client.list_instances(tag=TAG_NETWORK + self.get_option("network"))
         except VultrAPIError as exc:
             raise AnsibleError("anycast.network.vultr: %s" % to_native(exc))

@@ -89,7 +89,7 @@ attributes:
   diff_mode:
     support: full
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 """
 
 EXAMPLES = r"""
@@ -158,102 +158,98 @@ vultr_instance:
       sample: ["anycast:example", "anycast-pop:ams"]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.anycast.network.plugins.module_utils.vultr.base import AnsibleVultr
+from ansible_collections.anycast.network.plugins.module_utils.vultr.client import instance_summary
 from ansible_collections.anycast.network.plugins.module_utils.vultr.instance import (
     build_create_body,
     drift,
     instance_spec,
-)
-from ansible_collections.anycast.network.plugins.module_utils.vultr.client import (
-    VultrAPIError,
-    client_from_module,
-    instance_summary,
-    vultr_argument_spec,
+    missing_create_options,
 )
 
 
-def run(module, client):
-    p = module.params
-    label = p["label"]
-    state = p["state"]
-    found = client.list_instances(label=label, region=p.get("region"))
-    if len(found) > 1:
-        module.fail_json(msg="%d instances are labelled %s; refusing to guess which one is meant" % (len(found), label),
-                         instances=[instance_summary(i) for i in found])
-    current = found[0] if found else None
-    header = "instance %s" % label
-    changed = False
+class VultrInstance(AnsibleVultr):
+    namespace = "vultr_instance"
+    resource_path = "/instances"
+    result_key = "instance"
+    key_name = "label"
+    update_keys = ("tags",)
+    module_options = dict(mutually_exclusive=[("os_id", "image_id")])
 
-    if state == "absent":
-        if current:
-            client.delete("/instances/%s" % current["id"], instance_summary(current), header=header)
-            return True, {}
-        return False, {}
+    @classmethod
+    def module_argument_spec(cls):
+        spec = instance_spec()
+        spec.update(
+            label=dict(type="str", required=True),
+            hostname=dict(type="str"),
+            state=dict(type="str", choices=["present", "absent", "started", "stopped"], default="present"),
+        )
+        return spec
 
-    created = False
-    if current is None:
-        missing = [k for k in ("region", "plan") if not p.get(k)]
-        if p.get("os_id") is None and not p.get("image_id"):
-            missing.append("os_id or image_id")
+    def find(self):
+        # One label, and one region when it is given.
+        return self.client.list_instances(label=self.params["label"], region=self.params.get("region"))
+
+    def create_data(self):
+        missing = missing_create_options(self.params)
         if missing:
-            module.fail_json(msg="instance %s does not exist; to create it, set %s" % (label, ", ".join(missing)))
-        body = build_create_body(client, p, label, p["tags"], hostname=p.get("hostname"))
-        current = client.create_instance(body)
-        changed = created = True
-    else:
-        for note in drift(current, p):
-            module.warn(note + " (not changed in place)")
-        if sorted(current.get("tags") or []) != sorted(p["tags"]):
-            changed, current = client.update("/instances/%s" % current["id"], "instance", current,
-                                             {"tags": list(p["tags"])}, header=header)
+            self.module.fail_json(msg="instance %s does not exist; to create it, set %s"
+                                  % (self.params["label"], ", ".join(missing)))
+        return build_create_body(self.client, self.params, self.params["label"], self.params["tags"],
+                                 hostname=self.params.get("hostname"))
 
-    if client.check_mode:
-        if state == "stopped" and current.get("power_status") != "stopped":
-            changed = True
-        if state == "started" and current.get("power_status") == "stopped":
-            changed = True
-        return changed, current
+    def transform_result(self, resource):
+        return instance_summary(resource)
 
-    if (created or state in ("started", "stopped")) and p["wait"]:
-        current = client.wait_instances([current["id"]], p["wait_timeout"], p["poll_interval"])[current["id"]]
-    if state == "stopped" and current.get("power_status") != "stopped":
-        if current.get("status") != "active":
-            current = client.wait_instances([current["id"]], p["wait_timeout"], p["poll_interval"])[current["id"]]
-        client.action("/instances/%s/halt" % current["id"], header=header,
-                      before={"power_status": current.get("power_status")}, after={"power_status": "stopped"})
-        current = client.get("/instances/%s" % current["id"], "instance") or current
-        changed = True
-    elif state == "started" and current.get("power_status") == "stopped":
-        client.action("/instances/%s/start" % current["id"], header=header,
-                      before={"power_status": "stopped"}, after={"power_status": "running"})
-        current = client.get("/instances/%s" % current["id"], "instance") or current
-        changed = True
-    return changed, current
+    def wait(self, instance):
+        ready = self.client.wait_instances([instance["id"]], self.params["wait_timeout"],
+                                           self.params["poll_interval"])
+        return ready[instance["id"]]
+
+    def present(self):
+        """Create the instance or keep its tags in sync; wait for a new one."""
+        current = self.query()
+        if current is None:
+            current = self.create()
+            if self.params["wait"] and not self.check_mode:
+                current = self.wait(current)
+            return current
+        for note in drift(current, self.params):
+            self.module.warn(note + " (not changed in place)")
+        return self.update(current)
+
+    def _power(self, action, power_status):
+        """Make the instance run or stop (``start`` only a stopped one, ``halt`` any that is not stopped)."""
+        current = self.present()
+
+        def needed(instance):
+            if power_status == "running":
+                return instance.get("power_status") == "stopped"
+            return instance.get("power_status") != "stopped"
+
+        if self.check_mode:
+            if needed(current):
+                self.mark_changed()
+                return dict(current, power_status=power_status)
+            return current
+        if self.params["wait"]:
+            current = self.wait(current)  # one look when it is ready already
+        if not needed(current):
+            return current
+        if action == "halt" and current.get("status") != "active":
+            current = self.wait(current)
+        self.action(current, action, {"power_status": current.get("power_status")}, {"power_status": power_status})
+        return self.client.get(self.path(current), self.result_key) or current
+
+    def started(self):
+        return self._power("start", "running")
+
+    def stopped(self):
+        return self._power("halt", "stopped")
 
 
 def main():
-    argument_spec = vultr_argument_spec()
-    argument_spec.update(instance_spec())
-    argument_spec.update(
-        label=dict(type="str", required=True),
-        hostname=dict(type="str"),
-        state=dict(type="str", choices=["present", "absent", "started", "stopped"], default="present"),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=[("os_id", "image_id")],
-        supports_check_mode=True,
-    )
-    client = client_from_module(module)
-    try:
-        changed, instance = run(module, client)
-    except VultrAPIError as exc:
-        module.fail_json(msg=str(exc), status=exc.status)
-    result = dict(changed=changed, vultr_instance=instance_summary(instance) if instance else {})
-    if module._diff:
-        result["diff"] = client.diffs
-    module.exit_json(**result)
+    VultrInstance.run_module()
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ attributes:
   diff_mode:
     support: none
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 """
 
 EXAMPLES = r"""
@@ -65,27 +65,29 @@ vultr_instance_info:
       tags: ["anycast:example", "anycast-pop:ams"]
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.anycast.network.plugins.module_utils.vultr.base import AnsibleVultr
+from ansible_collections.anycast.network.plugins.module_utils.vultr.client import instance_summary
 
-from ansible_collections.anycast.network.plugins.module_utils.vultr.client import (
-    VultrAPIError,
-    client_from_module,
-    instance_summary,
-    vultr_argument_spec,
-)
+
+class VultrInstanceInfo(AnsibleVultr):
+    namespace = "vultr_instance_info"
+    resource_path = "/instances"
+    result_key = "instance"
+
+    @classmethod
+    def module_argument_spec(cls):
+        return dict(label=dict(type="str"), tag=dict(type="str"), region=dict(type="str"))
+
+    def run(self):
+        # The client filters again on its side: the API treats some filters as prefixes or ignores them.
+        items = self.client.list_instances(label=self.params["label"], tag=self.params["tag"],
+                                           region=self.params["region"])
+        self.result[self.namespace] = [instance_summary(i) for i in items]
+        return self.result
 
 
 def main():
-    argument_spec = vultr_argument_spec()
-    argument_spec.update(label=dict(type="str"), tag=dict(type="str"), region=dict(type="str"))
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = client_from_module(module)
-    try:
-        items = client.list_instances(label=module.params["label"], tag=module.params["tag"],
-                                      region=module.params["region"])
-    except VultrAPIError as exc:
-        module.fail_json(msg=str(exc), status=exc.status)
-    module.exit_json(changed=False, vultr_instance_info=[instance_summary(i) for i in items])
+    VultrInstanceInfo.run_module()
 
 
 if __name__ == "__main__":

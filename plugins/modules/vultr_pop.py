@@ -97,7 +97,7 @@ attributes:
   diff_mode:
     support: full
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 """
 
 EXAMPLES = r"""
@@ -174,24 +174,21 @@ duplicates_removed:
   sample: []
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.anycast.network.plugins.module_utils.vultr.base import AnsibleVultr
+from ansible_collections.anycast.network.plugins.module_utils.vultr.client import (
+    TAG_POP,
+    instance_index,
+    instance_label,
+    instance_pop,
+    instance_ready,
+    instance_summary,
+    pop_tags,
+)
 from ansible_collections.anycast.network.plugins.module_utils.vultr.instance import (
     build_create_body,
     drift,
     instance_spec,
-)
-from ansible_collections.anycast.network.plugins.module_utils.vultr.client import (
-    TAG_POP,
-    VultrAPIError,
-    client_from_module,
-    instance_index,
-    instance_label,
-    instance_pop,
-    instance_summary,
-    instance_ready,
-    pop_tags,
-    vultr_argument_spec,
+    missing_create_options,
 )
 
 
@@ -206,109 +203,120 @@ def _entry(index, instance):
     return out
 
 
-def run(module, client):
-    p = module.params
-    network, pop = p["network"], p["pop"]
-    count = 0 if p["state"] == "absent" else p["count"]
-    remove_surplus = True if p["state"] == "absent" else p["remove_surplus"]
-    if count < 0:
-        module.fail_json(msg="count must be 0 or more, not %d" % count)
-    tags = pop_tags(network, pop)
-    tags += [t for t in p["tags"] if t not in tags]
-    result = dict(changed=False, created=[], removed=[], surplus=[], duplicates_removed=[], instances=[])
+class VultrPop(AnsibleVultr):
+    """The instances of one PoP, numbered 1..count: a set of instances rather than one resource."""
 
-    by_index = {}
-    for inst in client.list_instances(tag=TAG_POP + pop):
-        if instance_pop(inst, network) != pop:
-            continue
-        index = instance_index(inst.get("label"), network, pop)
-        if index is None:
-            module.warn("instance %s (%s) carries the tags of PoP %s but not a label <network>-<pop>-<n>; left alone"
-                        % (inst.get("label"), inst.get("id"), pop))
-            continue
-        by_index.setdefault(index, []).append(inst)
+    resource_path = "/instances"
+    result_key = "instance"
+    key_name = "label"
+    module_options = dict(mutually_exclusive=[("os_id", "image_id")])
 
-    current = {}
-    for index, group in sorted(by_index.items()):
-        group.sort(key=_keep_order)
-        current[index] = group[0]
-        for extra in group[1:]:
-            client.delete("/instances/%s" % extra["id"], instance_summary(extra),
-                          header="duplicate instance %s (%s)" % (extra.get("label"), extra.get("id")))
-            result["duplicates_removed"].append(extra["id"])
-            result["changed"] = True
+    @classmethod
+    def module_argument_spec(cls):
+        spec = instance_spec()
+        spec.update(
+            network=dict(type="str", required=True),
+            pop=dict(type="str", required=True),
+            count=dict(type="int", default=1),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            remove_surplus=dict(type="bool", default=True),
+        )
+        return spec
 
-    missing = [n for n in range(1, count + 1) if n not in current]
-    if missing:
-        missing_opts = [k for k in ("region", "plan") if not p.get(k)]
-        if p.get("os_id") is None and not p.get("image_id"):
-            missing_opts.append("os_id or image_id")
-        if missing_opts:
-            module.fail_json(msg="PoP %s needs %d new instance(s); set %s" % (pop, len(missing), ", ".join(missing_opts)))
-        template = build_create_body(client, p, instance_label(network, pop, missing[0]), tags)
+    def __init__(self, module, client=None):
+        super().__init__(module, client)
+        self.result.update(created=[], removed=[], surplus=[], duplicates_removed=[], instances=[])
+        self.network, self.pop = self.params["network"], self.params["pop"]
+        self.tags = pop_tags(self.network, self.pop)
+        self.tags += [t for t in self.params["tags"] if t not in self.tags]
+
+    def current(self):
+        """This PoP's instances by index (several when an earlier failure left two with one label)."""
+        by_index = {}
+        for inst in self.client.list_instances(tag=TAG_POP + self.pop):
+            if instance_pop(inst, self.network) != self.pop:
+                continue
+            index = instance_index(inst.get("label"), self.network, self.pop)
+            if index is None:
+                self.module.warn("instance %s (%s) carries the tags of PoP %s but not a label <network>-<pop>-<n>; "
+                                 "left alone" % (inst.get("label"), inst.get("id"), self.pop))
+                continue
+            by_index.setdefault(index, []).append(inst)
+        return by_index
+
+    def remove_duplicates(self, by_index):
+        current = {}
+        for index, group in sorted(by_index.items()):
+            group.sort(key=_keep_order)
+            current[index] = group[0]
+            for extra in group[1:]:
+                self.delete(extra, header="duplicate instance %s (%s)" % (extra.get("label"), extra.get("id")))
+                self.result["duplicates_removed"].append(extra["id"])
+        return current
+
+    def create_missing(self, current, count):
+        missing = [n for n in range(1, count + 1) if n not in current]
+        if not missing:
+            return missing
+        options = missing_create_options(self.params)
+        if options:
+            self.module.fail_json(msg="PoP %s needs %d new instance(s); set %s"
+                                  % (self.pop, len(missing), ", ".join(options)))
+        template = build_create_body(self.client, self.params, instance_label(self.network, self.pop, missing[0]),
+                                     self.tags)
         # Every create goes out before any wait: the PoP boots in parallel.
         for n in missing:
-            label = instance_label(network, pop, n)
-            body = dict(template, label=label, hostname=label)
-            current[n] = client.create_instance(body)
-            result["created"].append(label)
-            result["changed"] = True
+            label = instance_label(self.network, self.pop, n)
+            current[n] = self.create(dict(template, label=label, hostname=label), header="instance %s" % label,
+                                     find=lambda label=label: next(iter(self.client.list_instances(label=label)),
+                                                                   None))
+            self.result["created"].append(label)
+        return missing
 
-    for n in range(1, count + 1):
-        inst = current[n]
-        if n in missing:
-            continue
-        for note in drift(inst, p):
-            module.warn(note + " (not changed in place)")
-        if sorted(inst.get("tags") or []) != sorted(tags):
-            changed, current[n] = client.update("/instances/%s" % inst["id"], "instance", inst, {"tags": tags},
-                                                header="instance %s" % inst.get("label"))
-            result["changed"] = result["changed"] or changed
+    def run(self):
+        p = self.params
+        count = 0 if p["state"] == "absent" else p["count"]
+        remove_surplus = True if p["state"] == "absent" else p["remove_surplus"]
+        if count < 0:
+            self.module.fail_json(msg="count must be 0 or more, not %d" % count)
 
-    for n in sorted(i for i in current if i > count):
-        inst = current.pop(n)
-        result["surplus"].append(_entry(n, inst))
-        if remove_surplus:
-            client.delete("/instances/%s" % inst["id"], instance_summary(inst), header="instance %s" % inst.get("label"))
-            result["removed"].append(inst.get("label"))
-            result["changed"] = True
+        current = self.remove_duplicates(self.current())
+        missing = self.create_missing(current, count)
 
-    if p["wait"] and not client.check_mode:
-        waiting = [inst["id"] for inst in current.values() if not instance_ready(inst)]
-        if waiting:
-            ready = client.wait_instances(waiting, p["wait_timeout"], p["poll_interval"], tag=TAG_POP + pop)
-            for n, inst in current.items():
-                current[n] = ready.get(inst["id"], inst)
+        for n in range(1, count + 1):
+            if n in missing:
+                continue
+            for note in drift(current[n], p):
+                self.module.warn(note + " (not changed in place)")
+            current[n] = self.update(current[n], {"tags": self.tags})
 
-    result["instances"] = [_entry(n, current[n]) for n in sorted(current)]
-    return result
+        # Surplus: numbered above the count. Removed at once unless remove_surplus is false.
+        for n in sorted(i for i in current if i > count):
+            inst = current.pop(n)
+            self.result["surplus"].append(_entry(n, inst))
+            if remove_surplus:
+                self.delete(inst)
+                self.result["removed"].append(inst.get("label"))
+
+        if p["wait"] and not self.check_mode:
+            waiting = [inst["id"] for inst in current.values() if not instance_ready(inst)]
+            if waiting:
+                ready = self.client.wait_instances(waiting, p["wait_timeout"], p["poll_interval"],
+                                                   tag=TAG_POP + self.pop)
+                for n, inst in current.items():
+                    current[n] = ready.get(inst["id"], inst)
+
+        self.result["instances"] = [_entry(n, current[n]) for n in sorted(current)]
+        self.result["api_requests"] = self.client.stats["requests"]
+        self.result["api_retries"] = self.client.stats["retries"]
+        return self.get_result()
+
+    def transform_result(self, resource):
+        return instance_summary(resource)
 
 
 def main():
-    argument_spec = vultr_argument_spec()
-    argument_spec.update(instance_spec())
-    argument_spec.update(
-        network=dict(type="str", required=True),
-        pop=dict(type="str", required=True),
-        count=dict(type="int", default=1),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        remove_surplus=dict(type="bool", default=True),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=[("os_id", "image_id")],
-        supports_check_mode=True,
-    )
-    client = client_from_module(module)
-    try:
-        result = run(module, client)
-    except VultrAPIError as exc:
-        module.fail_json(msg=str(exc), status=exc.status)
-    result["api_requests"] = client.stats["requests"]
-    result["api_retries"] = client.stats["retries"]
-    if module._diff:
-        result["diff"] = client.diffs
-    module.exit_json(**result)
+    VultrPop.run_module()
 
 
 if __name__ == "__main__":

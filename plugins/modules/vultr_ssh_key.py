@@ -37,7 +37,7 @@ attributes:
   diff_mode:
     support: full
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 """
 
 EXAMPLES = r"""
@@ -76,56 +76,36 @@ vultr_ssh_key:
       sample: "2024-05-01T10:00:00+00:00"
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.anycast.network.plugins.module_utils.vultr.client import (
-    VultrAPIError,
-    client_from_module,
-    vultr_argument_spec,
-)
+from ansible_collections.anycast.network.plugins.module_utils.vultr.base import AnsibleVultr
 
 
-def run(module, client):
-    name = module.params["name"]
-    found = client.find_by("/ssh-keys", "ssh_keys", "name", name)
-    if len(found) > 1:
-        module.fail_json(msg="%d SSH keys are named %s: remove the extra ones first" % (len(found), name))
-    current = found[0] if found else None
-    header = "ssh key %s" % name
-    if module.params["state"] == "absent":
-        if not current:
-            return False, {}
-        client.delete("/ssh-keys/%s" % current["id"], current, header=header)
-        return True, {}
-    wanted = {"name": name, "ssh_key": module.params["ssh_key"].strip()}
-    if not current:
-        return True, client.create("/ssh-keys", "ssh_key", wanted, header=header,
-                                   find=lambda: next(iter(client.find_by("/ssh-keys", "ssh_keys", "name", name)),
-                                                     None))
-    return client.update("/ssh-keys/%s" % current["id"], "ssh_key", current, wanted, header=header)
+class VultrSshKey(AnsibleVultr):
+    namespace = "vultr_ssh_key"
+    resource_path = "/ssh-keys"
+    result_key = "ssh_key"
+    resource_name = "SSH key"
+    key_name = "name"
+    create_keys = ("name", "ssh_key")
+    update_keys = ("name", "ssh_key")
+    module_options = dict(required_if=[("state", "present", ["ssh_key"])])
+
+    @classmethod
+    def module_argument_spec(cls):
+        return dict(
+            name=dict(type="str", required=True),
+            ssh_key=dict(type="str", no_log=False),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+        )
+
+    def wanted(self, keys):
+        wanted = super().wanted(keys)
+        if wanted.get("ssh_key"):
+            wanted["ssh_key"] = wanted["ssh_key"].strip()
+        return wanted
 
 
 def main():
-    argument_spec = vultr_argument_spec()
-    argument_spec.update(
-        name=dict(type="str", required=True),
-        ssh_key=dict(type="str", no_log=False),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        required_if=[("state", "present", ["ssh_key"])],
-        supports_check_mode=True,
-    )
-    client = client_from_module(module)
-    try:
-        changed, key = run(module, client)
-    except VultrAPIError as exc:
-        module.fail_json(msg=str(exc), status=exc.status)
-    result = dict(changed=changed, vultr_ssh_key=key or {})
-    if module._diff:
-        result["diff"] = client.diffs
-    module.exit_json(**result)
+    VultrSshKey.run_module()
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ attributes:
   diff_mode:
     support: full
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 """
 
 EXAMPLES = r"""
@@ -77,82 +77,47 @@ vultr_startup_script:
       sample: "#!/bin/sh\n"
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.anycast.network.plugins.module_utils.vultr.client import (
-    VultrAPIError,
-    b64,
-    client_from_module,
-    unb64,
-    vultr_argument_spec,
-)
+from ansible_collections.anycast.network.plugins.module_utils.vultr.base import AnsibleVultr
+from ansible_collections.anycast.network.plugins.module_utils.vultr.client import b64, unb64
 
 
-def _decoded(script):
-    if not script:
-        return {}
-    out = dict(script)
-    out["script"] = unb64(script.get("script"))
-    return out
-
-
-def run(module, client):
-    name = module.params["name"]
-    found = client.find_by("/startup-scripts", "startup_scripts", "name", name)
-    if len(found) > 1:
-        module.fail_json(msg="%d startup scripts are named %s: remove the extra ones first" % (len(found), name))
-    header = "startup script %s" % name
-    if module.params["state"] == "absent":
-        if not found:
-            return False, {}
-        client.delete("/startup-scripts/%s" % found[0]["id"], {"name": name}, header=header)
-        return True, {}
-    wanted = {"name": name, "type": module.params["type"], "script": module.params["script"]}
-    if not found:
-        body = dict(wanted, script=b64(wanted["script"]))
-        created = client.create(
-            "/startup-scripts", "startup_script", body, header=header,
-            find=lambda: next(iter(client.find_by("/startup-scripts", "startup_scripts", "name", name)), None))
-        return True, _decoded(created)
+class VultrStartupScript(AnsibleVultr):
+    namespace = "vultr_startup_script"
+    resource_path = "/startup-scripts"
+    result_key = "startup_script"
+    key_name = "name"
+    create_keys = ("name", "type", "script")
+    update_keys = ("name", "type", "script")
     # The list leaves the script out: read it whole to compare.
-    current = _decoded(client.get("/startup-scripts/%s" % found[0]["id"], "startup_script") or found[0])
-    changes = {k: v for k, v in wanted.items() if current.get(k) != v}
-    if not changes:
-        return False, current
-    client.update("/startup-scripts/%s" % current["id"], "startup_script",
-                  {k: current.get(k) for k in changes},
-                  {k: (b64(v) if k == "script" else v) for k, v in changes.items()},
-                  header=header, refetch=False)
-    if client.diffs and "script" in changes:
-        client.diffs[-1]["before"]["script"] = current.get("script")
-        client.diffs[-1]["after"]["script"] = wanted["script"]
-    after = dict(current)
-    after.update(changes)
-    return True, after
+    get_details = True
+    module_options = dict(required_if=[("state", "present", ["script"])])
+
+    @classmethod
+    def module_argument_spec(cls):
+        return dict(
+            name=dict(type="str", required=True),
+            script=dict(type="str"),
+            type=dict(type="str", choices=["boot", "pxe"], default="boot"),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+        )
+
+    def to_api(self, data):
+        out = dict(data)
+        if "script" in out:
+            out["script"] = b64(out["script"])
+        return out
+
+    def transform_resource(self, resource):
+        if not resource:
+            return resource
+        out = dict(resource)
+        if "script" in out:
+            out["script"] = unb64(out["script"])
+        return out
 
 
 def main():
-    argument_spec = vultr_argument_spec()
-    argument_spec.update(
-        name=dict(type="str", required=True),
-        script=dict(type="str"),
-        type=dict(type="str", choices=["boot", "pxe"], default="boot"),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        required_if=[("state", "present", ["script"])],
-        supports_check_mode=True,
-    )
-    client = client_from_module(module)
-    try:
-        changed, script = run(module, client)
-    except VultrAPIError as exc:
-        module.fail_json(msg=str(exc), status=exc.status)
-    result = dict(changed=changed, vultr_startup_script=script)
-    if module._diff:
-        result["diff"] = client.diffs
-    module.exit_json(**result)
+    VultrStartupScript.run_module()
 
 
 if __name__ == "__main__":

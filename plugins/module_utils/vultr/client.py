@@ -1,47 +1,33 @@
 # -*- coding: utf-8 -*-
 # Copyright: anycast.network contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one Vultr API v2 client of the collection.
+"""The one Vultr API v2 client of the collection (modules and the inventory plugin).
 
-Transport and authentication come from vultr-python's ``Vultr`` class (its requests session carries the
-``Authorization: Bearer`` header); this module adds what that library lacks:
+Transport is ansible-core's own ``ansible.module_utils.urls.Request``, so the modules need no third-party Python
+package. On top of it:
 
 * cursor paging on every list (``per_page`` up to 500, ``meta.links.next`` until it is empty);
 * retries with exponential backoff and jitter on 429, 5xx, timeouts and dropped connections, honouring
   ``Retry-After`` when the server sends one;
-* a per-instance API URL (``api_url``, env ``VULTR_API_URL``) instead of the class-wide constant;
-* create/update/delete helpers that honour check mode and record diffs;
 * no duplicate resource after a POST whose outcome is unknown (timeout, 5xx): the client looks the resource up
   again before it repeats the POST.
 
-vultr-python's own resource helpers are not used: they return only the first page, use a fixed 10 s timeout,
-compare the content type exactly and index the body of 204 answers.
+Check mode and diff belong to the modules' base class (``base.py``); this client only talks to the API.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import random
 import re
+import socket
 import time
+import urllib.error
+import urllib.parse
 
-try:
-    import requests
-    from vultr import Vultr
-
-    HAS_VULTR = True
-    VULTR_IMPORT_ERROR = None
-except ImportError as exc:  # pragma: no cover - reported through missing_required_lib
-    HAS_VULTR = False
-    VULTR_IMPORT_ERROR = exc
-    requests = None
-    Vultr = None
-
-try:
-    from ansible.module_utils.basic import env_fallback, missing_required_lib
-except ImportError:  # pragma: no cover - only without ansible
-    env_fallback = None
-    missing_required_lib = None
+from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.urls import Request
 
 DEFAULT_API_URL = "https://api.vultr.com/v2"
 MAX_PER_PAGE = 500
@@ -55,11 +41,12 @@ TAG_POP = "anycast-pop:"
 class VultrAPIError(Exception):
     """An API call failed for good (after the retries it deserved)."""
 
-    def __init__(self, message, status=None, method=None, path=None, retryable=False):
+    def __init__(self, message, status=None, method=None, path=None, retryable=False, retry_after=None):
         self.status = status
         self.method = method
         self.path = path
         self.retryable = retryable
+        self.retry_after = retry_after
         where = "%s %s" % (method, path) if method else ""
         text = "Vultr API %s failed" % where if where else "Vultr API call failed"
         if status is not None:
@@ -81,11 +68,8 @@ def vultr_argument_spec():
     )
 
 
-def client_from_module(module):
-    """Build the client from a module's parameters; fails the module when vultr-python is missing."""
-    if not HAS_VULTR:
-        module.fail_json(msg=missing_required_lib("vultr-python"), exception=str(VULTR_IMPORT_ERROR))
-    params = module.params
+def client_from_params(params):
+    """Build the client from the common options (a module's parameters or a plugin's options)."""
     return VultrClient(
         api_key=params["api_key"],
         api_url=params["api_url"],
@@ -94,23 +78,63 @@ def client_from_module(module):
         retry_max_delay=params["api_retry_max_delay"],
         per_page=params["api_per_page"],
         validate_certs=params["validate_certs"],
-        check_mode=module.check_mode,
     )
 
 
-def _error_text(response):
+class UrlsTransport:
+    """One HTTP exchange through ``ansible.module_utils.urls.Request``: the seam tests replace.
+
+    A transport is called as ``transport(method, url, headers, body, timeout)`` and returns
+    ``(status, headers, body_bytes)`` for every HTTP answer, error statuses included. It raises ``TimeoutError``
+    when no answer came in time and ``ConnectionError`` when the connection failed.
+    """
+
+    def __init__(self, validate_certs=True):
+        self.validate_certs = validate_certs
+
+    def __call__(self, method, url, headers, body, timeout):
+        request = Request(validate_certs=self.validate_certs, follow_redirects="none")
+        try:
+            response = request.open(method, url, data=body, headers=headers, timeout=timeout)
+            return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as exc:
+            payload = exc.read() if exc.fp is not None else b""
+            return exc.code, dict(exc.headers or {}), payload
+        except (socket.timeout, TimeoutError) as exc:
+            raise TimeoutError(str(exc)) from exc
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, (socket.timeout, TimeoutError)):
+                raise TimeoutError(str(exc.reason)) from exc
+            raise ConnectionError(str(exc.reason)) from exc
+        except (ConnectionError, OSError) as exc:
+            raise ConnectionError(str(exc)) from exc
+
+
+def _header(headers, name):
+    for key, value in (headers or {}).items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+def _decode(payload):
+    if not payload:
+        return None
     try:
-        body = response.json()
+        return json.loads(payload)
     except ValueError:
-        body = None
+        return None
+
+
+def _error_text(body, payload):
     if isinstance(body, dict) and body.get("error"):
         return str(body["error"])
-    text = (response.text or "").strip()
-    return text[:300] or response.reason or "no detail"
+    text = (payload or b"").decode("utf-8", "replace").strip()
+    return text[:300] or "no detail"
 
 
 class VultrClient:
-    """A Vultr API v2 client: paging, retries with backoff, check mode and diff."""
+    """A Vultr API v2 client: paging, retries with backoff, no duplicate after a lost answer."""
 
     def __init__(
         self,
@@ -122,36 +146,30 @@ class VultrClient:
         retry_max_delay=30,
         per_page=MAX_PER_PAGE,
         validate_certs=True,
-        check_mode=False,
+        transport=None,
         sleep=time.sleep,
         rng=None,
         clock=time.monotonic,
     ):
-        if not HAS_VULTR:
-            raise VultrAPIError("the Python library vultr-python is required: %s" % VULTR_IMPORT_ERROR)
         if not api_key:
             raise VultrAPIError("no API key: set api_key or the environment variable VULTR_API_KEY")
-        self._vultr = Vultr(api_key)
-        # Per instance, never the class attribute: two clients may talk to two endpoints.
-        self._vultr.url = (api_url or DEFAULT_API_URL).rstrip("/")
-        self.session = self._vultr._session
-        self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
-        self.session.verify = validate_certs
+        # Per instance: two clients may talk to two endpoints.
+        self.api_url = (api_url or DEFAULT_API_URL).rstrip("/")
+        self.headers = {
+            "Authorization": "Bearer %s" % api_key,
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+        self.transport = transport or UrlsTransport(validate_certs=validate_certs)
         self.timeout = float(timeout)
         self.retries = max(0, int(retries))
         self.retry_base_delay = float(retry_base_delay)
         self.retry_max_delay = float(retry_max_delay)
         self.per_page = max(1, min(MAX_PER_PAGE, int(per_page)))
-        self.check_mode = check_mode
         self.sleep = sleep
         self.clock = clock
         self.rng = rng or random.Random()
-        self.diffs = []
         self.stats = {"requests": 0, "retries": 0}
-
-    @property
-    def api_url(self):
-        return self._vultr.url
 
     # ------------------------------------------------------------------ transport
     def backoff_delay(self, attempt, retry_after=None):
@@ -167,8 +185,8 @@ class VultrClient:
         return delay
 
     @staticmethod
-    def _retry_after(response):
-        value = response.headers.get("Retry-After") if response is not None else None
+    def _retry_after(headers):
+        value = _header(headers, "Retry-After")
         if value is None:
             return None
         try:
@@ -177,33 +195,37 @@ class VultrClient:
             return None
 
     def _send(self, method, path, params=None, data=None):
-        """One HTTP exchange. Returns (status, body); raises VultrAPIError (``retryable`` set when worth it)."""
-        url = "%s/%s" % (self._vultr.url, path.lstrip("/"))
+        """One HTTP exchange. Returns the decoded body (None when empty); raises VultrAPIError (``retryable`` set when worth it)."""
+        url = "%s/%s" % (self.api_url, path.lstrip("/"))
+        if params:
+            url += "?" + urllib.parse.urlencode(params)
+        headers = dict(self.headers)
+        payload = None
+        if data is not None:
+            payload = json.dumps(data).encode("utf-8")
+            headers["Content-Type"] = "application/json"
         self.stats["requests"] += 1
         try:
-            response = self.session.request(
-                method, url, params=params, json=data, timeout=self.timeout, allow_redirects=False
-            )
-        except requests.Timeout:
+            status, answer_headers, answer = self.transport(method, url, headers, payload, self.timeout)
+        except TimeoutError:
             raise VultrAPIError("no answer within %ss" % self.timeout, None, method, path, retryable=True)
-        except requests.ConnectionError as exc:
-            raise VultrAPIError("connection failed (%s)" % type(exc).__name__, None, method, path, retryable=True)
-        status = response.status_code
+        except ConnectionError as exc:
+            raise VultrAPIError("connection failed (%s)" % (exc or type(exc).__name__), None, method, path,
+                                retryable=True)
+        body = _decode(answer)
         if status in RETRY_STATUSES:
-            err = VultrAPIError(_error_text(response), status, method, path, retryable=True)
-            err.retry_after = self._retry_after(response)
-            raise err
-        if status >= 400 or status < 200:
-            raise VultrAPIError(_error_text(response), status, method, path)
-        if status == 204 or not response.content:
-            return status, None
-        try:
-            return status, response.json()
-        except ValueError:
+            raise VultrAPIError(_error_text(body, answer), status, method, path, retryable=True,
+                                retry_after=self._retry_after(answer_headers))
+        if status >= 300 or status < 200:
+            raise VultrAPIError(_error_text(body, answer), status, method, path)
+        if status == 204 or not answer:
+            return None
+        if body is None:
             raise VultrAPIError("answer is not JSON", status, method, path)
+        return body
 
     def request(self, method, path, params=None, data=None, retry=True):
-        """An API call with retries on 429, 5xx, timeouts and dropped connections."""
+        """An API call with retries on 429, 5xx, timeouts and dropped connections. Returns the decoded body."""
         attempt = 0
         while True:
             try:
@@ -216,13 +238,13 @@ class VultrClient:
                         )
                     raise
                 self.stats["retries"] += 1
-                self.sleep(self.backoff_delay(attempt, getattr(exc, "retry_after", None)))
+                self.sleep(self.backoff_delay(attempt, exc.retry_after))
                 attempt += 1
 
     def get(self, path, key):
         """One resource, or None when the API says 404."""
         try:
-            _, body = self.request("GET", path)
+            body = self.request("GET", path)
         except VultrAPIError as exc:
             if exc.status == 404:
                 return None
@@ -236,7 +258,7 @@ class VultrClient:
         items = []
         seen = set()
         while True:
-            _, body = self.request("GET", path, params=query)
+            body = self.request("GET", path, params=query)
             body = body or {}
             items.extend(body.get(key) or [])
             cursor = ((body.get("meta") or {}).get("links") or {}).get("next") or ""
@@ -247,77 +269,47 @@ class VultrClient:
             seen.add(cursor)
             query["cursor"] = cursor
 
-    # ------------------------------------------------------------------ check mode and diff
-    def _record(self, before, after, header):
-        self.diffs.append(
-            {"before": _redact(before), "after": _redact(after), "before_header": header, "after_header": header}
-        )
-
-    def create(self, path, key, data, find=None, header=None):
-        """POST a resource; in check mode return what would be created.
+    # ------------------------------------------------------------------ changes
+    def create(self, path, key, data, find=None):
+        """POST a resource and return it.
 
         ``find`` (a callable returning the resource or None) is asked before the POST is repeated after an
         answer that may hide a success (timeout, dropped connection, 5xx), so a retry never duplicates.
         """
-        self._record({}, dict(data), header or "%s (new)" % path)
-        if self.check_mode:
-            planned = dict(data)
-            planned.setdefault("id", None)
-            return planned
         attempt = 0
         while True:
             try:
-                _, body = self._send("POST", path, data=data)
+                body = self._send("POST", path, data=data)
                 return (body or {}).get(key)
             except VultrAPIError as exc:
                 if not exc.retryable or attempt >= self.retries:
                     raise
                 self.stats["retries"] += 1
-                self.sleep(self.backoff_delay(attempt, getattr(exc, "retry_after", None)))
+                self.sleep(self.backoff_delay(attempt, exc.retry_after))
                 attempt += 1
                 if find is not None and exc.status != 429:
                     existing = find()
                     if existing:
                         return existing
 
-    def update(self, path, key, resource, wanted, method="PATCH", header=None, refetch=True):
-        """Change the fields of ``wanted`` that differ from ``resource``. Returns (changed, resource after)."""
-        changes = {k: v for k, v in wanted.items() if not _same(resource.get(k), v)}
-        if not changes:
-            return False, resource
-        after = dict(resource)
-        after.update(changes)
-        self._record({k: resource.get(k) for k in changes}, changes, header or path)
-        if self.check_mode:
-            return True, after
-        _, body = self.request(method, path, data=changes)
+    def update(self, path, key, data, method="PATCH"):
+        """Send changed fields; returns the resource when the answer carries it, else None."""
+        body = self.request(method, path, data=data)
         if body and key in body:
-            return True, body[key]
-        if refetch:
-            fresh = self.get(path, key)
-            if fresh is not None:
-                return True, fresh
-        return True, after
+            return body[key]
+        return None
 
-    def delete(self, path, resource=None, header=None):
-        """DELETE a resource (404 counts as already gone). Returns True."""
-        self._record(resource or {}, {}, header or path)
-        if self.check_mode:
-            return True
+    def delete(self, path):
+        """DELETE a resource (404 counts as already gone)."""
         try:
             self.request("DELETE", path)
         except VultrAPIError as exc:
             if exc.status != 404:
                 raise
-        return True
 
-    def action(self, path, header=None, before=None, after=None):
+    def action(self, path):
         """POST an action without a body (start, halt, reboot)."""
-        self._record(before or {}, after or {}, header or path)
-        if self.check_mode:
-            return True
         self.request("POST", path)
-        return True
 
     # ------------------------------------------------------------------ resources
     def find_by(self, path, key, field, value, params=None):
@@ -350,7 +342,7 @@ class VultrClient:
             found = self.list_instances(label=label) if label else []
             return found[0] if found else None
 
-        return self.create("/instances", "instance", data, find=find if label else None, header="instance %s" % label)
+        return self.create("/instances", "instance", data, find=find if label else None)
 
     def ssh_key_ids(self, names):
         """Map SSH key names to IDs; raises when one is missing."""
@@ -412,23 +404,6 @@ class VultrClient:
 def instance_ready(instance):
     """Active, and past the install (the same test as the Vultr collection: server_status not none/locked)."""
     return instance.get("status") == "active" and instance.get("server_status") not in ("none", "locked", None)
-
-
-REDACTED_FIELDS = ("user_data", "default_password")
-
-
-def _redact(data):
-    """Diffs show that user data changes, never its content (it may carry secrets)."""
-    if not isinstance(data, dict):
-        return data
-    return {k: ("<redacted, %d characters>" % len(str(v)) if k in REDACTED_FIELDS and v else v)
-            for k, v in data.items()}
-
-
-def _same(current, wanted):
-    if isinstance(wanted, list) and isinstance(current, list):
-        return sorted(map(str, current)) == sorted(map(str, wanted))
-    return current == wanted
 
 
 def b64(text):

@@ -26,6 +26,14 @@ def instance_spec():
     )
 
 
+def missing_create_options(params):
+    """The options a new instance needs that are not set."""
+    missing = [k for k in ("region", "plan") if not params.get(k)]
+    if params.get("os_id") is None and not params.get("image_id"):
+        missing.append("os_id or image_id")
+    return missing
+
+
 def build_create_body(client, params, label, tags, hostname=None):
     """The POST /instances body for one instance; names are resolved to IDs through the API."""
     body = {

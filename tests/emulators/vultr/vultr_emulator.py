@@ -187,7 +187,7 @@ class VultrState:
         return self.instances[ident][0]
 
     def list_instances(self, query):
-        items = [i for i, _ in self.instances.values()]
+        items = [entry[0] for entry in self.instances.values()]
         if query.get("label"):
             items = [i for i in items if i["label"] == query["label"]]
         if query.get("tag"):
@@ -299,9 +299,9 @@ class Emulator:
             host = "[%s]" % host
         return "http://%s:%d/v2" % (host, port)
 
-    def session(self):
-        """A requests-like session that calls the emulator in process (no socket): for unit tests."""
-        return InProcessSession(self)
+    def transport(self):
+        """A client transport that calls the emulator in process (no socket): for unit tests."""
+        return InProcessTransport(self)
 
     def start(self):
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="vultr-emulator", daemon=True)
@@ -344,8 +344,8 @@ class Emulator:
             self.state.refresh(time.monotonic())
             return {
                 "instances": [VultrState._public(i) | {"sshkey_id": i["_sshkey_id"], "script_id": i["_script_id"],
-                                                        "user_data": i["_user_data"]}
-                              for i, _ in self.state.instances.values()],
+                                                       "user_data": i["_user_data"]}
+                              for i in (entry[0] for entry in self.state.instances.values())],
                 "ssh_keys": list(self.state.ssh_keys.values()),
                 "startup_scripts": list(self.state.scripts.values()),
                 "created": self.state.created,
@@ -378,8 +378,8 @@ class Emulator:
         try:
             self.openapi.validate_response(request, response)
         except Exception as exc:
-            self.violations.append("answer %s %s -> %s: %s" % (request.method.upper(), request.path, status,
-                                                              _explain(exc)))
+            self.violations.append("answer %s %s -> %s: %s"
+                                   % (request.method.upper(), request.path, status, _explain(exc)))
 
     # ---------------------------------------------------------------- dispatch
     def handle(self, method, raw_path, headers, body_bytes):
@@ -512,50 +512,27 @@ class Emulator:
         raise ApiError(404, "Not implemented by the emulator: %s /%s" % (method, "/".join(parts)))
 
 
-class _Response:
-    """Enough of requests.Response for the client."""
+class InProcessTransport:
+    """The client's transport seam, routed straight into ``Emulator.handle``; a stall raises TimeoutError.
 
-    def __init__(self, status, payload):
-        self.status_code = status
-        self.content = json.dumps(payload).encode() if payload is not None else b""
-        self.text = self.content.decode()
-        self.headers = {"Content-Type": "application/json"} if self.content else {}
-        self.reason = ""
-        self.ok = status < 400
-
-    def json(self):
-        return json.loads(self.content)
-
-
-class InProcessSession:
-    """Routes client requests straight into ``Emulator.handle``; a stall raises requests.Timeout."""
+    Called as ``transport(method, url, headers, body, timeout)``; returns ``(status, headers, body_bytes)``.
+    """
 
     def __init__(self, emulator):
-        import requests
-
-        self._requests = requests
         self.emulator = emulator
-        self.headers = {}
-        self.verify = True
-        self.calls = []
+        self.calls = []  # (method, path with query, status, fault)
 
-    def request(self, method, url, params=None, json=None, timeout=None, allow_redirects=True):
-        from urllib.parse import urlencode
-
+    def __call__(self, method, url, headers, body, timeout):
         split = urlsplit(url)
-        path = split.path + ("?" + urlencode(params) if params else "")
-        headers = dict(self.headers)
-        body = b""
-        if json is not None:
-            body = __import__("json").dumps(json).encode()
-            headers["Content-Type"] = "application/json"
-        status, payload, fault = self.emulator.handle(method.upper(), path, headers, body)
+        path = split.path + ("?" + split.query if split.query else "")
+        status, payload, fault = self.emulator.handle(method.upper(), path, dict(headers), body or b"")
         with self.emulator.lock:
             self.emulator.log.append((method.upper(), split.path, status, fault))
         self.calls.append((method.upper(), path, status, fault))
         if fault == "stall":
-            raise self._requests.Timeout("emulated stall")
-        return _Response(status, payload)
+            raise TimeoutError("emulated stall")
+        data = json.dumps(payload).encode() if payload is not None else b""
+        return status, ({"Content-Type": "application/json"} if data else {}), data
 
 
 def _explain(exc):

@@ -80,8 +80,8 @@ def test_check_mode_creates_nothing(runner, emulator):
 
 
 def test_no_vultr_pop_means_no_api_call(runner, emulator):
-    data = {"anycast_intent": {"network": "itest", "pops": {"ams": {"provider": "lab", "region": "ams",
-                                                                     "instances": 2}}}}
+    pops = {"ams": {"provider": "lab", "region": "ams", "instances": 2}}
+    data = {"anycast_intent": {"network": "itest", "pops": pops}}
     proc = runner.playbook(data, env={"VULTR_API_KEY": ""})
     assert "nothing to provision at Vultr" in " ".join(proc.stdout.split())
     assert emulator.log == []

@@ -22,12 +22,9 @@ def clock():
 
 @pytest.fixture
 def make_client(emulator, clock):
-    def make(api_key=API_KEY, check_mode=False, **kwargs):
-        client = VultrClient(api_key=api_key, api_url="https://api.vultr.test/v2", check_mode=check_mode,
-                             sleep=clock.sleep, clock=clock, **kwargs)
-        session = emulator.session()
-        session.headers.update(client.session.headers)
-        client.session = session
-        return client
+    def make(api_key=API_KEY, **kwargs):
+        kwargs.setdefault("transport", emulator.transport())
+        return VultrClient(api_key=api_key, api_url="https://api.vultr.test/v2", sleep=clock.sleep, clock=clock,
+                           **kwargs)
 
     return make

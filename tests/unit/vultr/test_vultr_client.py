@@ -1,9 +1,10 @@
 """The shared Vultr client: paging, retries, backoff, no duplicate after a lost answer, check mode, diff."""
 
+import json
 import random
+import urllib.parse
 
 import pytest
-import requests
 
 from ansible_collections.anycast.network.plugins.module_utils.vultr import client as vu
 
@@ -17,17 +18,19 @@ def _instance_body(label, **extra):
     return body
 
 
-class ScriptedSession:
-    """Answers from a script: an int is a status with an error body, an exception is raised, a dict is a 200."""
+class ScriptedTransport:
+    """Answers from a script: an int is a status with an error body, an exception is raised, a dict is a 200.
+
+    A (status, headers) tuple sets headers. It stands at the client's transport seam, as UrlsTransport does.
+    """
 
     def __init__(self, script):
         self.script = list(script)
-        self.headers = {}
-        self.verify = True
         self.calls = []
 
-    def request(self, method, url, params=None, json=None, timeout=None, allow_redirects=True):
-        self.calls.append((method, url, dict(params or {}), timeout))
+    def __call__(self, method, url, headers, body, timeout):
+        split = urllib.parse.urlsplit(url)
+        self.calls.append((method, split.path, dict(urllib.parse.parse_qsl(split.query)), timeout))
         step = self.script.pop(0)
         if isinstance(step, Exception):
             raise step
@@ -38,24 +41,12 @@ class ScriptedSession:
         else:
             status, headers = 200, {}
         payload = step if isinstance(step, dict) else {"error": "scripted %s" % status, "status": status}
-        resp = requests.Response()
-        resp.status_code = status
-        resp._content = vu_json(payload)
-        resp.headers.update(headers)
-        resp.headers["Content-Type"] = "application/json; charset=utf-8"
-        return resp
-
-
-def vu_json(payload):
-    import json
-
-    return json.dumps(payload).encode()
+        headers = dict(headers, **{"Content-Type": "application/json; charset=utf-8"})
+        return status, headers, json.dumps(payload).encode()
 
 
 def scripted_client(make_client, script, **kwargs):
-    client = make_client(**kwargs)
-    client.session = ScriptedSession(script)
-    return client
+    return make_client(transport=ScriptedTransport(script), **kwargs)
 
 
 def test_list_follows_every_cursor(make_client, emulator):
@@ -74,7 +65,7 @@ def test_list_asks_for_at_most_500_per_page(make_client, emulator):
     client = make_client(per_page=10000)
     assert client.per_page == 500
     client.list("/instances", "instances")
-    assert "per_page=500" in client.session.calls[0][1]
+    assert "per_page=500" in client.transport.calls[0][1]
     assert emulator.snapshot()["violations"] == []
 
 
@@ -84,9 +75,9 @@ def test_list_passes_the_cursor_and_keeps_filters(make_client):
         {"instances": [{"id": "b"}], "meta": {"total": 2, "links": {"next": "", "prev": "CUR0"}}},
     ])
     assert [i["id"] for i in client.list("/instances", "instances", params={"tag": "x"})] == ["a", "b"]
-    first, second = client.session.calls
-    assert first[2] == {"tag": "x", "per_page": 500}
-    assert second[2] == {"tag": "x", "per_page": 500, "cursor": "CUR1"}
+    first, second = client.transport.calls
+    assert first[2] == {"tag": "x", "per_page": "500"}
+    assert second[2] == {"tag": "x", "per_page": "500", "cursor": "CUR1"}
 
 
 def test_a_repeated_cursor_is_an_error_not_a_loop(make_client):
@@ -96,12 +87,12 @@ def test_a_repeated_cursor_is_an_error_not_a_loop(make_client):
         client.list("/instances", "instances")
 
 
-@pytest.mark.parametrize("failure", [429, 500, 502, 503, 504, requests.Timeout("t"), requests.ConnectionError("c")])
+@pytest.mark.parametrize("failure", [429, 500, 502, 503, 504, TimeoutError("t"), ConnectionError("c")])
 def test_retryable_failures_are_retried(make_client, clock, failure):
     ok = {"instances": [], "meta": {"total": 0, "links": {"next": "", "prev": ""}}}
     client = scripted_client(make_client, [failure, failure, ok])
     assert client.list("/instances", "instances") == []
-    assert len(client.session.calls) == 3
+    assert len(client.transport.calls) == 3
     assert len(clock.sleeps) == 2
     assert client.stats["retries"] == 2
 
@@ -112,7 +103,7 @@ def test_client_errors_are_not_retried(make_client, clock, status):
     with pytest.raises(vu.VultrAPIError) as err:
         client.request("GET", "/instances")
     assert err.value.status == status
-    assert len(client.session.calls) == 1
+    assert len(client.transport.calls) == 1
     assert clock.sleeps == []
 
 
@@ -120,17 +111,17 @@ def test_retries_give_up_after_the_configured_number(make_client, clock):
     client = scripted_client(make_client, [429] * 10, retries=3)
     with pytest.raises(vu.VultrAPIError, match="gave up after 3 retries"):
         client.request("GET", "/instances")
-    assert len(client.session.calls) == 4
+    assert len(client.transport.calls) == 4
 
 
 def test_backoff_doubles_with_jitter_and_is_capped(make_client):
     client = make_client(retry_base_delay=1.0, retry_max_delay=10, rng=random.Random(3))
     for attempt in range(8):
         step = min(10.0, 2.0 ** attempt)
-        for _ in range(50):
+        for _draw in range(50):
             delay = client.backoff_delay(attempt)
             assert step / 2 <= delay <= step
-    delays = {round(client.backoff_delay(2), 6) for _ in range(20)}
+    delays = {round(client.backoff_delay(2), 6) for _draw in range(20)}
     assert len(delays) > 10  # jitter: not one fixed value
 
 
@@ -157,8 +148,8 @@ def test_the_api_url_is_per_client():
     b = vu.VultrClient("k", api_url="http://127.0.0.1:2/v2")
     assert a.api_url == "http://127.0.0.1:1/v2"
     assert b.api_url == "http://127.0.0.1:2/v2"
-    assert vu.Vultr.url == "https://api.vultr.com/v2"
-    assert a.session.headers["Authorization"] == "Bearer k"
+    assert vu.DEFAULT_API_URL == "https://api.vultr.com/v2"
+    assert a.headers["Authorization"] == "Bearer k"
 
 
 def test_lost_create_answer_does_not_duplicate(make_client, emulator):
@@ -220,33 +211,19 @@ def test_many_faults_converge_without_duplicates(make_client, emulator):
     assert snap["violations"] == []
 
 
-def test_check_mode_changes_nothing_and_records_a_redacted_diff(make_client, emulator):
-    client = make_client(check_mode=True)
-    planned = client.create_instance(_instance_body("t-ams-1", user_data=vu.b64("secret: s3cr3t")))
-    assert planned["id"] is None
-    assert emulator.snapshot()["instances"] == []
-    assert client.diffs[0]["before"] == {}
-    assert client.diffs[0]["after"]["label"] == "t-ams-1"
-    assert "s3cr3t" not in str(client.diffs) and vu.b64("secret: s3cr3t") not in str(client.diffs)
-    assert [e for e in emulator.log if e[0] != "GET"] == []
-
-
-def test_update_sends_only_what_differs(make_client, emulator):
+def test_update_sends_what_it_is_given_and_returns_the_answer(make_client, emulator):
     client = make_client()
     inst = client.create_instance(_instance_body("t-ams-1"))
-    changed, after = client.update("/instances/%s" % inst["id"], "instance", inst,
-                                   {"tags": ["anycast-pop:ams", "anycast:t"]})
-    assert changed is False
-    changed, after = client.update("/instances/%s" % inst["id"], "instance", inst, {"tags": ["x"]})
-    assert changed is True and after["tags"] == ["x"]
-    assert client.diffs[-1] == {"before": {"tags": inst["tags"]}, "after": {"tags": ["x"]},
-                                "before_header": "/instances/%s" % inst["id"],
-                                "after_header": "/instances/%s" % inst["id"]}
+    after = client.update("/instances/%s" % inst["id"], "instance", {"tags": ["x"]})
+    fresh = after or client.get("/instances/%s" % inst["id"], "instance")
+    assert fresh["tags"] == ["x"]
+    assert emulator.log[-1][0] in ("PATCH", "GET")
+    assert emulator.snapshot()["violations"] == []
 
 
 def test_delete_treats_404_as_gone(make_client):
     client = make_client()
-    assert client.delete("/instances/not-there") is True
+    client.delete("/instances/not-there")
     assert client.get("/instances/not-there", "instance") is None
 
 
@@ -280,3 +257,26 @@ def test_names_and_labels():
     assert vu.instance_pop({"tags": ["anycast:other", "anycast-pop:ams"]}, "example") is None
     assert vu.public_address("0.0.0.0") == ""
     assert vu.public_address("192.0.2.1") == "192.0.2.1"
+
+
+def test_urls_transport_against_the_emulator_on_loopback(clock):
+    """The real transport (ansible.module_utils.urls): statuses, bodies, a stall as a timeout, a closed port."""
+    from vultr_emulator import Emulator
+
+    with Emulator(api_key=API_KEY, boot_delay=0.0, max_page_size=2, stall_seconds=0.5, seed=3) as emu:
+        client = vu.VultrClient(API_KEY, api_url=emu.url, timeout=0.2, retries=3, sleep=clock.sleep, clock=clock)
+        for n in range(3):
+            client.create_instance(_instance_body("t-ams-%d" % n))
+        assert [i["label"] for i in client.list_instances(tag="anycast-pop:ams")] == ["t-ams-0", "t-ams-1", "t-ams-2"]
+        assert client.get("/instances/not-there", "instance") is None
+        with pytest.raises(vu.VultrAPIError) as err:
+            vu.VultrClient("wrong-key", api_url=emu.url, retries=0).list("/instances", "instances")
+        assert err.value.status == 401 and "Invalid API token" in str(err.value)
+        emu.configure(fault_rate=1.0, faults=("stall",))
+        with pytest.raises(vu.VultrAPIError, match="no answer within 0.2s .*gave up after 3 retries"):
+            client.list("/instances", "instances")
+        assert emu.auth_headers_seen == {"Bearer"}
+        assert emu.snapshot()["violations"] == []
+    closed = vu.VultrClient(API_KEY, api_url=emu.url, retries=1, sleep=clock.sleep, clock=clock)
+    with pytest.raises(vu.VultrAPIError, match="connection failed.*gave up after 1 retries"):
+        closed.list("/instances", "instances")

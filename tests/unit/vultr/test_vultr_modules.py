@@ -1,4 +1,4 @@
-"""The Vultr modules' logic (run functions) against the in-process emulator."""
+"""The Vultr modules (declarations over the base class AnsibleVultr) against the in-process emulator."""
 
 import pytest
 
@@ -27,17 +27,27 @@ def labels(emulator):
     return sorted(i["label"] for i in emulator.snapshot()["instances"])
 
 
+def run(cls, params, client, check_mode=False):
+    """The module's result for ``params`` (what main() would exit with)."""
+    module = FakeModule(params, check_mode=check_mode)
+    return cls(module, client).run(), module
+
+
+def converge_full(make_client, check_mode=False, **kw):
+    """The result, the module (with its warnings) and the diffs of a vultr_pop run."""
+    result, module = run(vultr_pop.VultrPop, pop_params(**kw), make_client(), check_mode=check_mode)
+    return result, module, result["diff"]
+
+
 def converge(make_client, check_mode=False, **kw):
-    module = FakeModule(pop_params(**kw), check_mode=check_mode)
-    client = make_client(check_mode=check_mode)
-    return vultr_pop.run(module, client), module, client
+    return converge_full(make_client, check_mode=check_mode, **kw)[0]
 
 
 def test_pop_creates_all_before_waiting(make_client, emulator):
-    result, _, _ = converge(make_client, count=3)
+    result = converge(make_client, count=3)
     assert result["changed"] and result["created"] == ["t-ams-1", "t-ams-2", "t-ams-3"]
     assert labels(emulator) == ["t-ams-1", "t-ams-2", "t-ams-3"]
-    methods = [m for m, path, _, _ in emulator.log if path.startswith("/v2/instances")]
+    methods = [entry[0] for entry in emulator.log if entry[1].startswith("/v2/instances")]
     last_post = max(i for i, m in enumerate(methods) if m == "POST")
     first_wait = min(i for i, m in enumerate(methods) if m == "GET" and i > methods.index("POST"))
     assert first_wait > last_post
@@ -52,18 +62,18 @@ def test_pop_creates_all_before_waiting(make_client, emulator):
 
 def test_pop_rerun_changes_nothing(make_client, emulator):
     converge(make_client)
-    result, _, client = converge(make_client)
+    result, module, diffs = converge_full(make_client)
     assert result["changed"] is False
-    assert client.diffs == []
+    assert diffs == []
 
 
 def test_pop_scale_down_reports_then_removes_the_highest(make_client, emulator):
     converge(make_client, count=3)
-    result, _, _ = converge(make_client, count=1, remove_surplus=False)
+    result = converge(make_client, count=1, remove_surplus=False)
     assert [s["label"] for s in result["surplus"]] == ["t-ams-2", "t-ams-3"]
     assert result["removed"] == [] and result["changed"] is False
     assert labels(emulator) == ["t-ams-1", "t-ams-2", "t-ams-3"]
-    result, _, _ = converge(make_client, count=1)
+    result = converge(make_client, count=1)
     assert result["removed"] == ["t-ams-2", "t-ams-3"]
     assert labels(emulator) == ["t-ams-1"]
 
@@ -72,7 +82,7 @@ def test_pop_refills_a_gap(make_client, emulator):
     converge(make_client, count=3)
     middle = next(i for i in emulator.snapshot()["instances"] if i["label"] == "t-ams-2")
     emulator.state.delete_instance(middle["id"])
-    result, _, _ = converge(make_client, count=3)
+    result = converge(make_client, count=3)
     assert result["created"] == ["t-ams-2"]
     assert labels(emulator) == ["t-ams-1", "t-ams-2", "t-ams-3"]
 
@@ -82,7 +92,7 @@ def test_pop_removes_duplicates_keeping_the_oldest(make_client, emulator):
     keep = emulator.snapshot()["instances"][0]["id"]
     emulator.state.create_instance({"region": "ams", "plan": "vc2-1c-1gb", "os_id": 2136, "label": "t-ams-1",
                                     "tags": ["anycast:t", "anycast-pop:ams"]}, now=10 ** 9)
-    result, _, _ = converge(make_client, count=1)
+    result = converge(make_client, count=1)
     assert len(result["duplicates_removed"]) == 1
     assert [i["id"] for i in emulator.snapshot()["instances"]] == [keep]
 
@@ -92,7 +102,7 @@ def test_pop_leaves_other_networks_and_strangers_alone(make_client, emulator):
     converge(make_client, count=1, network="other")
     emulator.state.create_instance({"region": "ams", "plan": "vc2-1c-1gb", "os_id": 2136, "label": "handmade",
                                     "tags": ["anycast:t", "anycast-pop:ams"]}, now=0)
-    result, module, _ = converge(make_client, count=0)
+    result, module, diffs = converge_full(make_client, count=0)
     assert result["removed"] == ["t-ams-1"]
     assert labels(emulator) == ["handmade", "other-ams-1"]
     assert any("handmade" in w for w in module.warnings)
@@ -100,23 +110,30 @@ def test_pop_leaves_other_networks_and_strangers_alone(make_client, emulator):
 
 def test_pop_syncs_tags_and_warns_on_drift(make_client, emulator):
     converge(make_client, count=1)
-    result, module, _ = converge(make_client, count=1, tags=["role:edge"], plan="vc2-2c-4gb")
+    result, module, diffs = converge_full(make_client, count=1, tags=["role:edge"], plan="vc2-2c-4gb")
     assert result["changed"]
+    assert diffs == [{"before": {"tags": ["anycast:t", "anycast-pop:ams"]},
+                      "after": {"tags": ["anycast:t", "anycast-pop:ams", "role:edge"]},
+                      "before_header": "instance t-ams-1", "after_header": "instance t-ams-1"}]
     assert "role:edge" in emulator.snapshot()["instances"][0]["tags"]
     assert any("vc2-2c-4gb" in w for w in module.warnings)
     assert emulator.snapshot()["instances"][0]["plan"] == "vc2-1c-1gb"
 
 
 def test_pop_check_mode_creates_nothing(make_client, emulator):
-    result, _, client = converge(make_client, check_mode=True, count=2)
+    result, module, diffs = converge_full(make_client, check_mode=True, count=2, user_data="secret: s3cr3t")
     assert result["changed"] and result["created"] == ["t-ams-1", "t-ams-2"]
     assert emulator.snapshot()["instances"] == []
-    assert len(client.diffs) == 2
+    assert [e for e in emulator.log if e[0] != "GET"] == []
+    assert len(diffs) == 2
+    assert diffs[0]["before"] == {} and diffs[0]["after"]["label"] == "t-ams-1"
+    assert "s3cr3t" not in str(result) and vu.b64("secret: s3cr3t") not in str(result)
+    assert [i["id"] for i in result["instances"]] == [None, None]
 
 
 def test_pop_absent_removes_everything(make_client, emulator):
     converge(make_client, count=2)
-    result, _, _ = converge(make_client, state="absent")
+    result = converge(make_client, state="absent")
     assert result["removed"] == ["t-ams-1", "t-ams-2"]
     assert labels(emulator) == []
 
@@ -125,13 +142,12 @@ def test_pop_needs_settings_only_to_create(make_client, emulator):
     with pytest.raises(FakeModule.Failed, match="plan"):
         converge(make_client, plan=None)
     converge(make_client, count=1)
-    result, _, _ = converge(make_client, count=1, plan=None, os_id=None)
+    result = converge(make_client, count=1, plan=None, os_id=None)
     assert result["changed"] is False
 
 
 def test_pop_user_data_and_script(make_client, emulator):
-    client = make_client()
-    client.create("/startup-scripts", "startup_script", {"name": "boot", "script": vu.b64("#!/bin/sh\n")})
+    make_client().create("/startup-scripts", "startup_script", {"name": "boot", "script": vu.b64("#!/bin/sh\n")})
     converge(make_client, count=1, startup_script="boot", user_data="#cloud-config\n")
     inst = emulator.snapshot()["instances"][0]
     assert inst["script_id"] and vu.unb64(inst["user_data"]) == "#cloud-config\n"
@@ -146,8 +162,8 @@ def inst_params(**kw):
 
 
 def run_instance(make_client, check_mode=False, **kw):
-    module = FakeModule(inst_params(**kw), check_mode=check_mode)
-    return vultr_instance.run(module, make_client(check_mode=check_mode))
+    result = run(vultr_instance.VultrInstance, inst_params(**kw), make_client(), check_mode=check_mode)[0]
+    return result["changed"], result["vultr_instance"]
 
 
 def test_instance_lifecycle(make_client, emulator):
@@ -169,10 +185,10 @@ def test_instance_lifecycle(make_client, emulator):
 
 
 def test_instance_refuses_ambiguous_labels(make_client, emulator):
-    for _ in range(2):
+    for _attempt in range(2):
         emulator.state.create_instance({"region": "ams", "plan": "vc2-1c-1gb", "os_id": 2136, "label": "solo-1"},
                                        now=0)
-    with pytest.raises(FakeModule.Failed, match="2 instances are labelled solo-1"):
+    with pytest.raises(FakeModule.Failed, match="2 instances have the label solo-1"):
         run_instance(make_client, state="absent")
 
 
@@ -182,17 +198,30 @@ def key_params(**kw):
     return p
 
 
+def ssh_key(make_client, check_mode=False, **kw):
+    result = run(vultr_ssh_key.VultrSshKey, key_params(**kw), make_client(), check_mode=check_mode)[0]
+    return result["changed"], result["vultr_ssh_key"]
+
+
 def test_ssh_key_lifecycle(make_client, emulator):
-    changed, key = vultr_ssh_key.run(FakeModule(key_params()), make_client(check_mode=True))
+    changed, key = ssh_key(make_client, check_mode=True)
     assert changed and not any(k["name"] == "ops" for k in emulator.snapshot()["ssh_keys"])
-    changed, key = vultr_ssh_key.run(FakeModule(key_params()), make_client())
+    changed, key = ssh_key(make_client)
     assert changed and key["id"]
-    assert vultr_ssh_key.run(FakeModule(key_params()), make_client())[0] is False
-    changed, key = vultr_ssh_key.run(FakeModule(key_params(ssh_key="ssh-ed25519 CCCC new")), make_client())
+    assert ssh_key(make_client)[0] is False
+    assert ssh_key(make_client, ssh_key="ssh-ed25519 AAAAB ops@example.com\n")[0] is False  # compared stripped
+    changed, key = ssh_key(make_client, ssh_key="ssh-ed25519 CCCC new")
     assert changed and key["ssh_key"] == "ssh-ed25519 CCCC new"
-    assert vultr_ssh_key.run(FakeModule(key_params(state="absent")), make_client())[0] is True
-    assert vultr_ssh_key.run(FakeModule(key_params(state="absent")), make_client())[0] is False
+    assert ssh_key(make_client, state="absent")[0] is True
+    assert ssh_key(make_client, state="absent")[0] is False
     assert emulator.snapshot()["violations"] == []
+
+
+def test_duplicate_names_are_refused(make_client, emulator):
+    emulator.state.create_key({"name": "ops", "ssh_key": "ssh-ed25519 AAAA one"})
+    emulator.state.create_key({"name": "ops", "ssh_key": "ssh-ed25519 BBBB two"})
+    with pytest.raises(FakeModule.Failed, match="2 SSH keys have the name ops"):
+        ssh_key(make_client, state="absent")
 
 
 def script_params(**kw):
@@ -201,15 +230,23 @@ def script_params(**kw):
     return p
 
 
+def script(make_client, check_mode=False, **kw):
+    return run(vultr_startup_script.VultrStartupScript, script_params(**kw), make_client(),
+               check_mode=check_mode)[0]
+
+
 def test_startup_script_lifecycle(make_client, emulator):
-    changed, script = vultr_startup_script.run(FakeModule(script_params()), make_client())
-    assert changed and script["script"] == "#!/bin/sh\necho one\n"
-    assert vultr_startup_script.run(FakeModule(script_params()), make_client())[0] is False
-    client = make_client()
-    changed, script = vultr_startup_script.run(FakeModule(script_params(script="#!/bin/sh\necho two\n")), client)
-    assert changed and script["script"].endswith("two\n")
-    assert client.diffs[-1]["after"]["script"].endswith("two\n")
+    result = script(make_client)
+    assert result["changed"] and result["vultr_startup_script"]["script"] == "#!/bin/sh\necho one\n"
+    assert script(make_client)["changed"] is False
+    planned = script(make_client, check_mode=True, script="#!/bin/sh\necho two\n")
+    assert planned["changed"] and vu.unb64(emulator.snapshot()["startup_scripts"][0]["script"]).endswith("one\n")
+    result = script(make_client, script="#!/bin/sh\necho two\n")
+    assert result["changed"] and result["vultr_startup_script"]["script"].endswith("two\n")
+    assert result["diff"][-1]["before"]["script"].endswith("one\n")
+    assert result["diff"][-1]["after"]["script"].endswith("two\n")
     stored = emulator.snapshot()["startup_scripts"][0]["script"]
     assert vu.unb64(stored).endswith("two\n")
-    assert vultr_startup_script.run(FakeModule(script_params(state="absent")), make_client())[0] is True
+    assert script(make_client, state="absent")["changed"] is True
+    assert script(make_client, state="absent")["changed"] is False
     assert emulator.snapshot()["violations"] == []

@@ -10,7 +10,6 @@ if str(EMULATOR_DIR) not in sys.path:
 API_KEY = "unit-test-key-5f3a"
 
 
-
 class FakeClock:
     """time.monotonic and time.sleep that never wait; records every sleep."""
 
