@@ -20,24 +20,24 @@ MISSING = object()
 
 # Types whose meaning is checked by the validator's code; the words are what the reference prints.
 VALUE_TYPES = {
-    "name": "name: 1-32 of `[a-z0-9-]`, starting and ending with a letter or digit",
-    "asn": "AS number, written as a number",
-    "prefix": "prefix, `address/length`",
+    "name": "name (1-32 of `[a-z0-9-]`)",
+    "asn": "AS number",
+    "prefix": "prefix (`address/length`)",
     "address": "IP address",
     "ipv4": "IPv4 address",
     "ipv6": "IPv6 address",
     "hostname": "DNS name",
     "url": "URL",
     "email": "e-mail address",
-    "community": "standard community `ASN:value` (0-65535 each)",
-    "large_community": "large community `ASN:value:value`",
-    "password": "string: a TCP-MD5 key, at most 80 bytes, no quotes, backslashes or control characters",
-    "region": "region code, e.g. `ams`",
-    "text": "one line of text",
-    "urlpath": "URL path starting with `/`",
-    "record_value": "record value: string or number",
+    "community": "community (`ASN:value`, 0-65535 each)",
+    "large_community": "large community (`ASN:value:value`)",
+    "password": "password (at most 80 bytes; no quotes, backslashes or control characters)",
+    "region": "region code",
+    "text": "text (one line)",
+    "urlpath": "URL path (starting with `/`)",
+    "record_value": "text or number",
     "file": "file path or PEM text",
-    "any": "any value",
+    "any": "text or list of text",
 }
 
 
@@ -76,7 +76,7 @@ class Value(Field):
 
     @property
     def type_words(self):
-        return VALUE_TYPES[self.type_name].split(":")[0].split(",")[0]
+        return VALUE_TYPES[self.type_name]
 
 
 class Bool(Field):
@@ -129,8 +129,9 @@ class Dict(Field):
     with `variant_from_name`, an entry of a Map named like a variant has that variant when the key is absent."""
 
     def __init__(self, doc, fields, section, what="a mapping of settings", variant=None, variant_from_name=False,
-                 **kwargs):
+                 strict_kinds=True, **kwargs):
         super().__init__(doc, **kwargs)
+        self.strict_kinds = strict_kinds  # False: a key of another kind is not unknown (the code explains it)
         self.fields = fields
         self.section = section  # the reference's section for these settings
         self.what = what
@@ -141,7 +142,12 @@ class Dict(Field):
 
     def allowed(self, variant=None):
         return tuple(k for k, f in self.fields.items()
-                     if variant is None or f.kinds is None or variant in f.kinds)
+                     if variant is None or not self.strict_kinds or f.kinds is None or variant in f.kinds)
+
+    def applies(self, key, variant):
+        """Whether the key's default and requirement apply to an entry of this variant."""
+        kinds = self.fields[key].kinds
+        return kinds is None or variant in kinds
 
     def variant_of(self, value, name=None):
         """The variant of one entry: its own variant key, else its name when that names a variant."""
@@ -186,27 +192,29 @@ def _te(scope):
 
 
 UPSTREAM = Dict(
-    "a BGP session", section="upstream", what="an upstream session (profile vultr or generic)",
+    "a BGP session", section="upstream", what="an upstream session (profile vultr or generic)", variant="profile",
+    strict_kinds=False,
     fields=dict({
         "profile": Choice("which kind of neighbour", {"vultr": "Vultr's BGP service", "generic": "any neighbour"},
                           "profile", required=True, why="vultr or generic"),
-        "neighbor": Value("address", "generic: the neighbour's address (one session); vultr: fixed",
+        "neighbor": Value("address", "the neighbour's address (one session); vultr: fixed", kinds=("generic",),
                           required=When("profile", ["generic"], "for a {value} upstream"),
                           why="the neighbour's IP address"),
-        "asn": Value("asn", "generic: the neighbour's AS (eBGP, not your own); vultr: fixed (64515)",
+        "asn": Value("asn", "the neighbour's AS (eBGP, not your own); vultr: fixed (64515)", kinds=("generic",),
                      required=When("profile", ["generic"], "for a {value} upstream"),
                      why="the neighbour's AS number"),
-        "multihop": Int("generic: TTL of the session; vultr: fixed (2)", 1, 255,
-                        "multihop (the TTL for the session)"),
+        "multihop": Int("TTL of the session; vultr: fixed (2)", 1, 255, "multihop (the TTL for the session)",
+                        default=1, kinds=("generic",)),
         "password": Value("password", "TCP-MD5 password (from a vault or the environment); vultr: from the instance's "
                           "BGP tab", required=When("profile", ["vultr"], "by the {value} profile"),
                           why="Vultr's sessions use a TCP-MD5 password (from the instance's BGP tab)"),
-        "source": Value("address", "generic: source address; default the instance's own address of that family"),
-        "bfd": Bool("generic: BFD on the session", default=False),
-        "import": Choice("generic: what to accept from the neighbour",
-                         {"none": "nothing", "default": "a default route only"}, "import policy", default="none"),
-        "host_routes": Bool("generic: also announce the instance's own /32 and /128 to this neighbour",
-                            default=False),
+        "source": Value("address", "source address; default the instance's own address of that family; vultr: "
+                        "fixed (the instance's own)", kinds=("generic",)),
+        "bfd": Bool("BFD on the session", default=False),
+        "import": Choice("what to accept from the neighbour", {"none": "nothing", "default": "a default route only"},
+                         "import policy", default="none", kinds=("generic",)),
+        "host_routes": Bool("also announce the instance's own /32 and /128 to this neighbour", default=False,
+                            kinds=("generic",)),
         "provider_name": Value("text", "the provider's name on the LOA; default Vultr's company, or `AS<asn>`"),
         "description": Value("text", "free text, for people"),
     }, **_te("upstream")))

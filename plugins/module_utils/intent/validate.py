@@ -139,8 +139,8 @@ class Validator:
             kpath = _join(path, key)
             if key in value:
                 self.structure(value[key], sub, kpath, key)
-            elif sub.kinds is not None and variant not in sub.kinds:
-                continue    # required by one kind only, and this entry's kind is not known
+            elif field.variant and not field.applies(key, variant):
+                continue    # required by another kind only, or this entry's kind is not known
             elif sub.required is True:
                 self.shape(kpath, "is required" + (": " + sub.why if sub.why else ""))
             elif isinstance(sub.required, schema.When) and value.get(sub.required.key) in sub.required.values:
