@@ -17,7 +17,7 @@ def anycast_report_read(stdout):
     out = str(stdout or "")
     bird = out.split("\n" + BIRD_RC, 1)[0] if ("\n" + BIRD_RC) in out else ""
     rest = out.split(BIRD_RC, 1)[1] if BIRD_RC in out else "1\n"
-    bird_rc, _, after = rest.partition("\n")
+    bird_rc, after = (rest.split("\n", 1) + [""])[:2]
     announce = after.split("\n" + ANNOUNCE_RC, 1)[0]
     announce_rc = rest.split(ANNOUNCE_RC, 1)[1] if ANNOUNCE_RC in rest else "1"
     announce = announce.strip()

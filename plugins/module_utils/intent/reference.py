@@ -17,7 +17,7 @@ from . import schema
 BEGIN = "<!-- BEGIN reference: generated from plugins/module_utils/intent/schema.py, do not edit -->"
 END = "<!-- END reference -->"
 
-_TITLES = {section: title for section, title, _, _ in schema.SECTIONS}
+_TITLES = {entry[0]: entry[1] for entry in schema.SECTIONS}
 
 
 def _anchor(section):
@@ -108,4 +108,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    raise SystemExit(main(sys.argv[1:]))

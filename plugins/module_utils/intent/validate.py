@@ -252,7 +252,7 @@ class Validator:
                 self.err(path, "%s %s prefixes[%d] (%s): announce each address range once" % (net, what, clash, other))
                 continue
             seen.append((i, net))
-        self.prefixes = [n for _, n in seen]
+        self.prefixes = [net for index, net in seen]
 
     # -- services ---------------------------------------------------------------
     def check_services(self, services):
