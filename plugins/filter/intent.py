@@ -25,6 +25,55 @@ def _part(intent, *keys):
     return {key: _plain(intent[key]) for key in keys if key in intent}
 
 
+def intent_model(intent):
+    return derive.normalize(_plain(intent))
+
+
+def _upstreams_without_secrets(upstreams):
+    keys = ("profile", "asn", "provider_name")
+    if not isinstance(upstreams, (list, tuple)):
+        return _plain(upstreams)
+    return [{k: _plain(up[k]) for k in keys if k in up} if isinstance(up, Mapping) else _plain(up) for up in upstreams]
+
+
+def anycast_upstream_providers(intent):
+    """Only the upstreams' profile, asn and provider_name are read: their passwords are never templated here."""
+    part = {}
+    if isinstance(intent, Mapping) and isinstance(intent.get("defaults"), Mapping) and "upstreams" in intent["defaults"]:
+        part["defaults"] = {"upstreams": _upstreams_without_secrets(intent["defaults"]["upstreams"])}
+    pops = intent.get("pops") if isinstance(intent, Mapping) else None
+    if isinstance(pops, Mapping):
+        part["pops"] = {}
+        for name, pop in pops.items():
+            part["pops"][str(name)] = {"upstreams": _upstreams_without_secrets(pop["upstreams"])} \
+                if isinstance(pop, Mapping) and "upstreams" in pop else {}
+    return derive.upstream_providers(part)
+
+
+def anycast_geodns_records(intent, groups, hostvars):
+    """The PoPs' unicast addresses come from the inventory: anycast_address and anycast_address6 of each host in
+    the PoP's group, hosts in name order. Of the PoPs only geodns_fallback is read (no upstream is templated)."""
+    part = _part(intent, "geodns", "services")
+    pops = intent.get("pops") if isinstance(intent, Mapping) else None
+    unicast = {}
+    if isinstance(pops, Mapping):
+        part["pops"] = {}
+        for name, pop in pops.items():
+            name = str(name)
+            part["pops"][name] = {"geodns_fallback": _plain(pop["geodns_fallback"])} \
+                if isinstance(pop, Mapping) and "geodns_fallback" in pop else {}
+            addresses = []
+            for host in sorted(groups.get(derive.pop_group(name), []) if "geodns_fallback" in part["pops"][name]
+                               else []):
+                facts = hostvars[host] if host in hostvars else {}
+                for key in ("anycast_address", "anycast_address6"):
+                    value = facts.get(key) if isinstance(facts, Mapping) else None
+                    if value:
+                        addresses.append(str(value))
+            unicast[name] = addresses
+    return derive.geodns_records(part, unicast)
+
+
 def anycast_sessions(intent, pop, address="", address6=""):
     pop = str(pop)
     part = _part(intent, "defaults", "prefixes")
@@ -64,6 +113,9 @@ def pop_batches(groups, hosts=None):
 class FilterModule:
     def filters(self):
         return {
+            "intent_model": intent_model,
+            "anycast_upstream_providers": anycast_upstream_providers,
+            "anycast_geodns_records": anycast_geodns_records,
             "anycast_sessions": anycast_sessions,
             "anycast_bgp_sessions": anycast_bgp_sessions,
             "anycast_prefixes": anycast_prefixes,

@@ -130,7 +130,7 @@ def zone_records(zone, addresses, path="services.dns.zones[0]", ns_label="ns1", 
         normalised.append({"owner": owner, "ttl": ttl, "type": rtype, "rdata": _rdata(rtype, rec["value"], rpath)})
         owners_with_data.setdefault(owner, []).append((rtype, rpath))
     for owner, kinds in owners_with_data.items():
-        types = {t for t, _ in kinds}
+        types = {entry[0] for entry in kinds}
         if "CNAME" in types and len(kinds) > 1:
             _fail([p for t, p in kinds if t == "CNAME"][0], "a CNAME at %s cannot share its name with other records" % owner)
     if ns_name not in owners_with_data:

@@ -14,8 +14,14 @@ description:
     inventory plugin instead; this plugin only creates their groups.
   - Hosts are grouped in C(anycast_instances), C(pop_<pop>) and C(provider_<provider>) and carry the hostvars
     C(anycast_pop), C(anycast_instance_index), C(anycast_provider), C(anycast_address), C(anycast_address6).
-  - The group C(provider_lab) sets C(ansible_python_interpreter=/usr/bin/python3) (the lab image is Debian 12), at
-    the lowest precedence of inventory variables.
+  - The group C(provider_lab) sets C(ansible_python_interpreter=/usr/bin/python3) (the lab image is Debian 12) and
+    C(ansible_ssh_common_args), at the lowest precedence of inventory variables (a value in C(group_vars) or
+    C(host_vars) replaces it).
+  - The lab's SSH options are C(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR)
+    and the lab's key exchange (C(-o KexAlgorithms=curve25519-sha256)). The lab's containers live on sealed podman
+    networks and are built again with new host keys whenever the lab is rebuilt, so their keys are not checked or
+    remembered. Every other host keeps Ansible's host key checking; the connection settings that are not about
+    host keys (ControlMaster, ControlPersist, pipelining) stay in C(ansible.cfg).
   - The intent itself is loaded by Ansible as an ordinary variable (put it in C(group_vars/all/)); this plugin
     reads the same file only for the host list, and tolerates a broken intent (validation reports it).
   - Inventory files for this plugin end in C(.anycast.yml) or C(.anycast.yaml).
@@ -67,6 +73,10 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Constructable
 
 from ansible_collections.anycast.network.plugins.module_utils.intent.files import load_yaml
 
+# The lab's containers are rebuilt with new host keys and reached only over the lab's sealed networks: their keys
+# are neither checked nor written to known_hosts. Only the provider_lab group gets these options.
+LAB_HOST_KEY_ARGS = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
+
 
 class InventoryModule(BaseInventoryPlugin, Constructable):
     NAME = "anycast.network.intent"
@@ -99,6 +109,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         # The lab image is Debian 12: its Python is known, no discovery (a group variable of this source, so any
         # setting in group_vars or host_vars wins).
         self.inventory.set_variable("provider_lab", "ansible_python_interpreter", "/usr/bin/python3")
+        self.inventory.set_variable("provider_lab", "ansible_ssh_common_args", self._lab_ssh_args())
         lab_hosts = None
         for pop_name, pop in intent["pops"].items():
             if not isinstance(pop, dict) or not isinstance(pop_name, str):
@@ -127,6 +138,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
             host["ansible_user"] = entry["ansible_user"]
         return host
 
+    @staticmethod
+    def _lab_ssh_args(own=None):
+        """The lab's host key options, then its own SSH options (by default the lab's key exchange)."""
+        if own is None:
+            from ansible_collections.anycast.network.plugins.module_utils.lab.inventory import SSH_COMMON_ARGS
+            own = SSH_COMMON_ARGS
+        return ("%s %s" % (LAB_HOST_KEY_ARGS, own)).strip()
+
     def _lab_hosts(self, base, intent, state_dir):
         topo_opt = self.get_option("lab_topology")
         if not topo_opt:
@@ -139,6 +158,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         except Exception as exc:
             raise AnsibleParserError("Cannot derive the lab hosts from %s: %s" % (topo_path, exc))
         for host in hosts:
+            # The lab's SSH options are the provider_lab group's; a host's own options keep the host key options.
+            own = host.pop("ansible_ssh_common_args", None)
+            if own is not None and self._lab_ssh_args(own) != self._lab_ssh_args():
+                host["ansible_ssh_common_args"] = self._lab_ssh_args(own)
             key = host.get("ansible_ssh_private_key_file")
             if key and not os.path.isabs(key):
                 host["ansible_ssh_private_key_file"] = os.path.join(state_dir, key)

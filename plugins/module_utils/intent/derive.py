@@ -1,12 +1,88 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Values derived from a valid intent, shared by the inventory plugin, the filters and the roles."""
+"""Values derived from a valid intent, shared by the inventory plugin, the filters and the roles.
+
+`normalize(intent)` is the one way through the data: the intent in the same shape, every default of schema.py
+filled, every inherited value resolved. The other functions here read its output.
+"""
 
 from __future__ import annotations
 
+import copy
 import ipaddress
+import re
 
-from . import rules
+from . import rules, schema
+
+TE_KEYS = ("communities", "large_communities", "prepend", "announce")
+
+
+def _fill(value, field, name=None):
+    """`value` with the defaults of its schema field filled in; a value of the wrong shape is returned as it is."""
+    if isinstance(field, schema.Dict) and isinstance(value, dict):
+        variant = field.variant_of(value, name)
+        out = {}
+        for key, item in value.items():
+            out[key] = _fill(item, field.fields[key], key) if key in field.fields else copy.deepcopy(item)
+        for key, sub in field.fields.items():
+            if key in out or sub.default is schema.MISSING:
+                continue
+            if field.variant and not field.applies(key, variant):
+                continue
+            out[key] = copy.deepcopy(sub.default)
+        if field.variant and variant in field.fields[field.variant].choices:
+            out[field.variant] = variant
+        return out
+    if isinstance(field, schema.Map) and isinstance(value, dict):
+        return {key: _fill(item, field.of, key) for key, item in value.items()}
+    if isinstance(field, schema.List) and isinstance(value, list):
+        return [_fill(item, field.of) for item in value]
+    return copy.deepcopy(value)
+
+
+def normalize(intent):
+    """The normalised intent: the same shape as the intent, with
+
+    - every default declared in schema.py filled in (health_path, tls.mode, multihop, import, geodns.ttl, ...);
+    - each service's kind resolved (a service named web or dns without kind has that kind);
+    - each PoP's upstreams from defaults.upstreams when it lists none, its vultr settings merged over
+      defaults.vultr (vultr PoPs);
+    - each upstream's communities, large_communities, prepend and announce from its PoP when it sets none, and its
+      provider_name filled (Vultr's company for the vultr profile, AS<asn> otherwise);
+    - registry.loa.output_dir from registry.output_dir.
+
+    Works on a part of an intent (only the keys present are normalised) and leaves a malformed part as it is:
+    validation reports it.
+    """
+    if not isinstance(intent, dict):
+        return copy.deepcopy(intent)
+    out = _fill(intent, schema.INTENT)
+    defaults = out.get("defaults") if isinstance(out.get("defaults"), dict) else {}
+    pops = out.get("pops") if isinstance(out.get("pops"), dict) else {}
+    for pop in pops.values():
+        if not isinstance(pop, dict):
+            continue
+        if "upstreams" not in pop and isinstance(defaults.get("upstreams"), list):
+            pop["upstreams"] = copy.deepcopy(defaults["upstreams"])
+        if pop.get("provider") == "vultr" and isinstance(defaults.get("vultr"), dict):
+            merged = copy.deepcopy(defaults["vultr"])
+            merged.update(pop.get("vultr") if isinstance(pop.get("vultr"), dict) else {})
+            pop["vultr"] = merged
+        for up in pop.get("upstreams") if isinstance(pop.get("upstreams"), list) else []:
+            if not isinstance(up, dict):
+                continue
+            for key in TE_KEYS:
+                if key not in up and key in pop:
+                    up[key] = copy.deepcopy(pop[key])
+            if "provider_name" not in up:
+                if up.get("profile") == "vultr":
+                    up["provider_name"] = rules.VULTR_PROVIDER_NAME
+                elif up.get("asn") is not None:
+                    up["provider_name"] = "AS%s" % up["asn"]
+    registry = out.get("registry")
+    if isinstance(registry, dict) and isinstance(registry.get("loa"), dict):
+        registry["loa"].setdefault("output_dir", registry.get("output_dir"))
+    return out
 
 
 def prefixes(intent, family=None):
@@ -16,17 +92,16 @@ def prefixes(intent, family=None):
 
 
 def pop_upstreams(intent, pop_name):
-    """The upstream sessions of a PoP as written (PoP list, else defaults)."""
-    pop = intent.get("pops", {}).get(pop_name, {})
-    if "upstreams" in pop:
-        return pop["upstreams"]
-    return intent.get("defaults", {}).get("upstreams", [])
+    """The upstream sessions of a PoP, normalised (its own list, else defaults.upstreams)."""
+    pop = normalize(intent).get("pops", {}).get(pop_name, {})
+    return pop.get("upstreams", []) if isinstance(pop, dict) else []
 
 
 def sessions(intent, pop_name, address="", address6=""):
     """BGP sessions of one instance, one per upstream and address family, every default filled in."""
-    pop = intent.get("pops", {}).get(pop_name, {})
-    return sessions_for(pop_upstreams(intent, pop_name), pop, intent.get("prefixes", []), address, address6)
+    model = normalize(intent)
+    pop = model.get("pops", {}).get(pop_name, {})
+    return sessions_for(pop.get("upstreams", []), pop, model.get("prefixes", []), address, address6)
 
 
 def sessions_for(upstreams, pop, prefix_list, address="", address6=""):
@@ -87,9 +162,9 @@ def sessions_for(upstreams, pop, prefix_list, address="", address6=""):
 
 
 def services(intent, kind=None):
-    """Services as a list of dicts with their name and kind filled in."""
+    """Services of the normalised intent as a list of dicts with their name and kind filled in."""
     out = []
-    for name, svc in intent.get("services", {}).items():
+    for name, svc in normalize(intent).get("services", {}).items():
         svc_kind = svc.get("kind", name)
         if kind is None or svc_kind == kind:
             item = dict(svc)
@@ -121,3 +196,60 @@ def instance_names(intent):
         else:
             names[pop_name] = ["%s-%d" % (pop_name, n) for n in range(1, pop.get("instances", 0) + 1)]
     return names
+
+
+def upstream_providers(intent):
+    """Every upstream provider of the network, for its Letter of Authorization: name, public ASN and the PoPs it
+    serves (PoPs in name order), once per provider name and ASN."""
+    found = {}
+    pops = normalize(intent).get("pops", {})
+    for pop_name in sorted(pops):
+        for up in pops[pop_name].get("upstreams", []):
+            asn = rules.VULTR_PUBLIC_ASN if up.get("profile") == "vultr" else int(up["asn"])
+            entry = found.setdefault((up["provider_name"], asn), {"name": up["provider_name"], "asn": asn, "pops": []})
+            if pop_name not in entry["pops"]:
+                entry["pops"].append(pop_name)
+    return list(found.values())
+
+
+def pop_group(pop_name):
+    """The inventory group of a PoP's instances."""
+    return "pop_" + re.sub(r"[^A-Za-z0-9_]", "_", str(pop_name))
+
+
+def geodns_records(intent, unicast):
+    """What the GeoDNS step asks Route53 for, one entry per geodns hostname.
+
+    `unicast` maps each PoP to its instances' unicast addresses (from the inventory). A hostname's default records
+    point at the anycast addresses of the web services that list it (all web services when none does); each PoP's
+    geodns_fallback location at that PoP's unicast addresses. The health check path is the geodns one, else the
+    first of those services' health_path (no path for tcp).
+    """
+    model = normalize(intent)
+    geodns = model.get("geodns") or {}
+    web = services(model, "web")
+    fallbacks = []
+    for pop_name, pop in model.get("pops", {}).items():
+        for location in pop.get("geodns_fallback") or []:
+            item = dict(location)
+            item.update(pop=pop_name, addresses=list(unicast.get(pop_name, [])))
+            fallbacks.append(item)
+    check = geodns.get("health_check") or {"protocol": "http"}
+    out = []
+    for hostname in geodns.get("hostnames") or []:
+        named = [s for s in web if hostname in (s.get("hostnames") or [])]
+        chosen = named or web
+        addresses = []
+        for svc in chosen:
+            for address in svc.get("addresses", []):
+                if address not in addresses:
+                    addresses.append(address)
+        health = {"protocol": check.get("protocol", "http")}
+        if "port" in check:
+            health["port"] = check["port"]
+        if "host" in check:
+            health["fqdn"] = check["host"]
+        if health["protocol"] != "tcp":
+            health["path"] = check.get("path") or (chosen[0].get("health_path", "/") if chosen else "/")
+        out.append({"name": hostname, "default_addresses": addresses, "fallbacks": fallbacks, "health_check": health})
+    return out

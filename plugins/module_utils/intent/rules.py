@@ -60,7 +60,7 @@ REGISTRY_BACKENDS = ("ripe", "irrd")
 
 
 def asn_in(asn, ranges):
-    return any(lo <= asn <= hi for lo, hi, *_ in ranges)
+    return any(entry[0] <= asn <= entry[1] for entry in ranges)
 
 
 def is_hostname(name, allow_wildcard=False):

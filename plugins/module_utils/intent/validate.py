@@ -4,6 +4,11 @@
 
 `validate(intent)` returns a list of `Problem(path, message)`; an empty list means the intent is valid.
 Nothing here touches a host or an API, and no exception escapes: a malformed value is a Problem.
+
+Two passes. The structure (unknown and required keys, types, allowed values, number ranges) is checked from the
+declaration in schema.py; then the meaning (prefix lengths, addresses inside prefixes, passwords bird.conf can
+hold, names that collide) is checked by the code below, which stays quiet about a path whose structure was
+already reported. Messages never repeat a password.
 """
 
 from __future__ import annotations
@@ -14,36 +19,14 @@ import re
 from collections import namedtuple
 from urllib.parse import urlparse
 
-from . import rules
+from . import rules, schema
 from ..route53.geo_codes import CONTINENTS, COUNTRIES, US_SUBDIVISIONS
 from ..registry.common import RegistryError, check_free_text
 
 Problem = namedtuple("Problem", "path message")
 
-TOP_KEYS = ("network", "asn", "prefixes", "services", "pops", "defaults", "geodns", "registry",
-            "allow_documentation_resources", "metrics")
-METRICS_KEYS = ("enabled", "node_exporter_port", "bird_exporter_port", "scrape_from")
-SERVICE_KEYS = {
-    "web": ("kind", "addresses", "hostnames", "health_path", "proxy_to", "root", "tls", "prefixes"),
-    "dns": ("kind", "addresses", "zones", "prefixes"),
-}
-POP_KEYS = ("provider", "region", "instances", "hosts", "upstreams", "communities", "large_communities",
-            "prepend", "announce", "geodns_fallback", "vultr", "description")
-UPSTREAM_KEYS = ("profile", "neighbor", "asn", "multihop", "password", "source", "bfd", "import",
-                 "host_routes", "provider_name", "communities", "large_communities", "prepend", "announce",
-                 "description")
-HOST_KEYS = ("name", "address", "address6", "ansible_host", "ansible_user")
-VULTR_KEYS = ("plan", "os_id", "image_id", "ssh_keys", "startup_script", "user_data", "enable_ipv6", "tags")
-TLS_KEYS = ("mode", "acme_directory", "email", "ca_root")
-ZONE_KEYS = ("name", "hostmaster", "records", "ttl")
-RECORD_KEYS = ("name", "type", "value", "ttl")
-GEODNS_KEYS = ("zone", "hostnames", "ttl", "health_check")
-HEALTH_CHECK_KEYS = ("protocol", "port", "path", "host")
-REGISTRY_KEYS = ("backend", "url", "source", "mnt_by", "descr", "api_key", "password", "loa", "output_dir")
-LOA_KEYS = ("holder", "signatory", "contact", "validity_days", "template", "output_dir", "address")
-LOCATION_KEYS = ("continent", "country", "subdivision")
-
 BAD_PASSWORD_CHARS = re.compile(r'["\\\x00-\x1f\x7f]')
+ANCESTOR = re.compile(r"[.\[]")
 
 
 def _join(path, key):
@@ -65,10 +48,22 @@ def _ip(value):
         return None
 
 
+def _plural(word):
+    if word.endswith("y"):
+        return word[:-1] + "ies"
+    return word + ("es" if word.endswith(("s", "x")) else "s")
+
+
+def _items(value):
+    """The elements of a list, or none: its shape was reported by the structure check."""
+    return value if isinstance(value, list) else []
+
+
 class Validator:
     def __init__(self, intent, known_lab_regions=None):
         self.intent = intent
         self.problems = []
+        self.structural = set()     # paths whose structure is wrong: no second problem about them
         self.known_lab_regions = known_lab_regions
         self.allow_doc = False
         self.asn = None
@@ -78,44 +73,79 @@ class Validator:
 
     # -- helpers -------------------------------------------------------------
     def err(self, path, message):
+        """A problem of meaning; dropped when the structure at this path (or above it) is already reported."""
+        if path in self.structural or any(path[:m.start()] in self.structural for m in ANCESTOR.finditer(path)):
+            return
         self.problems.append(Problem(path, message))
 
-    def mapping(self, value, path, what="a mapping of settings"):
-        if not isinstance(value, dict):
-            self.err(path, "must be %s, not %s" % (what, _describe(value)))
-            return False
-        return True
+    def shape(self, path, message):
+        self.structural.add(path)
+        self.problems.append(Problem(path, message))
 
-    def unknown_keys(self, value, path, allowed):
+    # -- structure, from the schema -----------------------------------------
+    def structure(self, value, field, path, name=None):
+        """Check `value` against its schema field: shape, unknown and required keys, types, choices, ranges."""
+        if isinstance(field, schema.Dict):
+            self.structure_dict(value, field, path, name)
+        elif isinstance(field, schema.Map):
+            if not isinstance(value, dict):
+                self.shape(path, "must be a mapping of %s name to its settings, not %s" % (field.what, _describe(value)))
+                return
+            if len(value) < field.min_items:
+                self.shape(path, "must define at least one %s%s" % (field.what, field.hint))
+            for key, item in value.items():
+                self.structure(item, field.of, _join(path, key), key)
+        elif isinstance(field, schema.List):
+            if not isinstance(value, list):
+                self.shape(path, "must be a list of %s, not %s" % (_plural(field.what), _describe(value)))
+                return
+            if len(value) < field.min_items:
+                self.shape(path, "must list at least one %s" % field.what)
+            for i, item in enumerate(value):
+                self.structure(item, field.of, _join(path, i))
+        elif isinstance(field, schema.Bool):
+            if not isinstance(value, bool):
+                self.shape(path, "must be true or false, not %s" % _describe(value))
+        elif isinstance(field, schema.Int):
+            if not _is_int(value):
+                self.shape(path, "must be a whole number (%s), not %s" % (field.meaning, _describe(value)))
+            elif value < field.lo:
+                self.shape(path, field.too_low or "%s must be between %d and %d, not %d"
+                           % (field.meaning, field.lo, field.hi, value))
+            elif value > field.hi:
+                self.shape(path, field.too_high % (value, field.hi) if field.too_high else
+                           "%s must be between %d and %d, not %d" % (field.meaning, field.lo, field.hi, value))
+        elif isinstance(field, schema.Choice):
+            if not isinstance(value, str) or value not in field.choices:
+                self.shape(path, "unknown %s '%s': use %s" % (field.label, value, field.use()))
+
+    def structure_dict(self, value, field, path, name):
+        if not isinstance(value, dict):
+            self.shape(path or "anycast_intent", "must be %s, not %s" % (field.what, _describe(value)))
+            return
+        variant = field.variant_of(value, name)
+        known = field.fields[field.variant].choices if field.variant else {}
+        allowed = field.allowed(variant if variant in known else None)
         for key in value:
             if key not in allowed:
                 hint = difflib.get_close_matches(str(key), allowed, n=1)
                 extra = " (did you mean '%s'?)" % hint[0] if hint else " (known keys: %s)" % ", ".join(allowed)
-                self.err(_join(path, key), "unknown setting '%s'%s" % (key, extra))
-
-    def listing(self, value, path, what, allow_empty=False):
-        if not isinstance(value, list):
-            self.err(path, "must be a list of %s, not %s" % (what, _describe(value)))
-            return []
-        if not value and not allow_empty:
-            self.err(path, "must list at least one %s" % what)
-        return value
-
-    def boolean(self, container, key, path):
-        if key in container and not isinstance(container[key], bool):
-            self.err(_join(path, key), "must be true or false, not %s" % _describe(container[key]))
-
-    def integer(self, container, key, path, lo, hi, meaning):
-        if key not in container:
-            return None
-        value = container[key]
-        if not _is_int(value):
-            self.err(_join(path, key), "must be a whole number (%s), not %s" % (meaning, _describe(value)))
-            return None
-        if not lo <= value <= hi:
-            self.err(_join(path, key), "%s must be between %d and %d, not %d" % (meaning, lo, hi, value))
-            return None
-        return value
+                where = " of a %s service" % variant if variant in known and key in field.fields else ""
+                self.shape(_join(path, key), "unknown setting '%s'%s%s" % (key, where, extra))
+        if field.variant and variant is None:
+            self.shape(_join(path, field.variant), "is required: " + field.fields[field.variant].why)
+        for key in allowed:
+            sub = field.fields[key]
+            kpath = _join(path, key)
+            if key in value:
+                self.structure(value[key], sub, kpath, key)
+            elif field.variant and not field.applies(key, variant):
+                continue    # required by another kind only, or this entry's kind is not known
+            elif sub.required is True:
+                self.shape(kpath, "is required" + (": " + sub.why if sub.why else ""))
+            elif isinstance(sub.required, schema.When) and value.get(sub.required.key) in sub.required.values:
+                phrase = sub.required.phrase.format(value=value[sub.required.key])
+                self.shape(kpath, "is required %s%s" % (phrase, ": " + sub.why if sub.why else ""))
 
     # -- the intent -----------------------------------------------------------
     def run(self):
@@ -124,40 +154,28 @@ class Validator:
             self.err("anycast_intent", "the intent must be a mapping with network, asn, prefixes, services and pops; got %s"
                      % _describe(intent))
             return self.problems
-        self.unknown_keys(intent, "", TOP_KEYS)
-        for key in ("network", "asn", "prefixes", "services", "pops"):
-            if key not in intent:
-                self.err(key, "is required")
-        self.boolean(intent, "allow_documentation_resources", "")
+        self.structure(intent, schema.INTENT, "")
         self.allow_doc = intent.get("allow_documentation_resources") is True
         self.check_network(intent.get("network"))
         self.check_asn(intent.get("asn"), "asn", own=True)
-        if "prefixes" in intent:
-            self.check_prefixes(intent["prefixes"])
-        if "services" in intent:
-            self.check_services(intent["services"])
-        defaults = intent.get("defaults", {})
-        if "defaults" in intent and self.mapping(defaults, "defaults"):
-            self.unknown_keys(defaults, "defaults", ("upstreams", "vultr"))
-            if "upstreams" in defaults:
-                self.check_upstreams(defaults["upstreams"], "defaults.upstreams")
-            if "vultr" in defaults:
-                self.check_vultr(defaults["vultr"], "defaults.vultr")
-        if "pops" in intent:
-            self.check_pops(intent["pops"], defaults if isinstance(defaults, dict) else {})
-        if "geodns" in intent:
+        self.check_prefixes(intent.get("prefixes"))
+        self.check_services(intent.get("services"))
+        defaults = intent.get("defaults") if isinstance(intent.get("defaults"), dict) else {}
+        if "upstreams" in defaults:
+            self.check_upstreams(defaults["upstreams"], "defaults.upstreams")
+        if "vultr" in defaults:
+            self.check_vultr(defaults["vultr"], "defaults.vultr")
+        self.check_pops(intent.get("pops"), defaults)
+        if isinstance(intent.get("geodns"), dict):
             self.check_geodns(intent["geodns"])
-        if "registry" in intent:
+        if isinstance(intent.get("registry"), dict):
             self.check_registry(intent["registry"])
-        if "metrics" in intent and self.mapping(intent["metrics"], "metrics"):
-            self.unknown_keys(intent["metrics"], "metrics", METRICS_KEYS)
-            self.boolean(intent["metrics"], "enabled", "metrics")
-            ports = [self.integer(intent["metrics"], key, "metrics", 1024, 65535, "the port")
-                     for key in ("node_exporter_port", "bird_exporter_port")]
-            if ports[0] is not None and ports[0] == ports[1]:
+        metrics = intent.get("metrics")
+        if isinstance(metrics, dict):
+            ports = [metrics.get(key) for key in ("node_exporter_port", "bird_exporter_port")]
+            if _is_int(ports[0]) and ports[0] == ports[1]:
                 self.err("metrics.bird_exporter_port", "is the same port as node_exporter_port")
-            scrape = intent["metrics"].get("scrape_from", [])
-            for i, raw in enumerate(self.listing(scrape, "metrics.scrape_from", "prefix", allow_empty=True)):
+            for i, raw in enumerate(_items(metrics.get("scrape_from"))):
                 try:
                     ipaddress.ip_network(str(raw), strict=True)
                 except ValueError:
@@ -201,7 +219,7 @@ class Validator:
 
     def check_prefixes(self, prefixes):
         seen = []
-        for i, raw in enumerate(self.listing(prefixes, "prefixes", "prefix")):
+        for i, raw in enumerate(_items(prefixes)):
             path = "prefixes[%d]" % i
             if not isinstance(raw, str) or "/" not in raw:
                 self.err(path, "'%s' is not a prefix: write it as address/length, e.g. 203.0.113.0/24" % (raw,))
@@ -234,28 +252,19 @@ class Validator:
                 self.err(path, "%s %s prefixes[%d] (%s): announce each address range once" % (net, what, clash, other))
                 continue
             seen.append((i, net))
-        self.prefixes = [n for _, n in seen]
+        self.prefixes = [net for index, net in seen]
 
     # -- services ---------------------------------------------------------------
     def check_services(self, services):
-        if not self.mapping(services, "services", "a mapping of service name to its settings"):
+        if not isinstance(services, dict):
             return
-        if not services:
-            self.err("services", "must define at least one service (web or dns)")
         for name, svc in services.items():
             path = "services.%s" % name
             if not isinstance(name, str) or not rules.NAME_RE.match(name):
                 self.err(path, "'%s' is not a usable service name: lowercase letters, digits and dashes" % (name,))
-            if not self.mapping(svc, path):
+            if not isinstance(svc, dict):
                 continue
-            kind = svc.get("kind", name if name in rules.SERVICE_KINDS else None)
-            if kind not in rules.SERVICE_KINDS:
-                self.err(_join(path, "kind"), "unknown service kind '%s': this collection runs %s"
-                         % (kind, " and ".join(rules.SERVICE_KINDS)) if kind else
-                         "is required: say whether the service is web or dns")
-                self.unknown_keys(svc, path, sorted(set(SERVICE_KEYS["web"] + SERVICE_KEYS["dns"])))
-            else:
-                self.unknown_keys(svc, path, SERVICE_KEYS[kind])
+            kind = schema.SERVICE.variant_of(svc, name)
             self.check_service_addresses(svc.get("addresses"), _join(path, "addresses"))
             if "prefixes" in svc:
                 self.check_service_prefixes(svc, path)
@@ -265,10 +274,7 @@ class Validator:
                 self.check_dns(svc, path)
 
     def check_service_addresses(self, addresses, path):
-        if addresses is None:
-            self.err(path, "is required: the anycast addresses the service answers on")
-            return
-        for i, raw in enumerate(self.listing(addresses, path, "address")):
+        for i, raw in enumerate(_items(addresses)):
             apath = _join(path, i)
             ip = _ip(raw)
             if ip is None:
@@ -285,7 +291,7 @@ class Validator:
 
     def check_service_prefixes(self, svc, path):
         ppath = _join(path, "prefixes")
-        for i, raw in enumerate(self.listing(svc["prefixes"], ppath, "prefix")):
+        for i, raw in enumerate(_items(svc["prefixes"])):
             try:
                 net = ipaddress.ip_network(str(raw), strict=True)
             except ValueError:
@@ -296,8 +302,7 @@ class Validator:
                          "prefix the network announces" % net)
 
     def check_web(self, svc, path):
-        for i, host in enumerate(self.listing(svc.get("hostnames", []), _join(path, "hostnames"), "hostname",
-                                              allow_empty=True)):
+        for i, host in enumerate(_items(svc.get("hostnames"))):
             if not rules.is_hostname(host):
                 self.err(_join(path, "hostnames[%d]" % i), "'%s' is not a valid host name" % (host,))
         hp = svc.get("health_path", "/healthz")
@@ -309,13 +314,9 @@ class Validator:
                 self.err(_join(path, "proxy_to"), "'%s' is not an http:// or https:// URL of the application to "
                          "proxy to" % svc["proxy_to"])
         tls = svc.get("tls")
-        if tls is not None and self.mapping(tls, _join(path, "tls")):
+        if isinstance(tls, dict):
             tpath = _join(path, "tls")
-            self.unknown_keys(tls, tpath, TLS_KEYS)
-            mode = tls.get("mode", "acme")
-            if mode not in rules.TLS_MODES:
-                self.err(_join(tpath, "mode"), "unknown TLS mode '%s': use acme, internal or off" % (mode,))
-            if mode == "acme":
+            if tls.get("mode", schema.TLS.fields["mode"].default) == "acme":
                 if not svc.get("hostnames"):
                     self.err(_join(path, "hostnames"), "is required with tls mode acme: the certificate is for "
                              "these names")
@@ -328,11 +329,10 @@ class Validator:
     def check_dns(self, svc, path):
         zpath = _join(path, "zones")
         names = {}
-        for i, zone in enumerate(self.listing(svc.get("zones"), zpath, "zone")):
+        for i, zone in enumerate(_items(svc.get("zones"))):
             p = _join(zpath, i)
-            if not self.mapping(zone, p):
+            if not isinstance(zone, dict):
                 continue
-            self.unknown_keys(zone, p, ZONE_KEYS)
             zname = zone.get("name")
             if not rules.is_hostname(zname):
                 self.err(_join(p, "name"), "'%s' is not a valid zone name" % (zname,))
@@ -342,22 +342,17 @@ class Validator:
                 names[zname.rstrip(".")] = p
             if "hostmaster" in zone and not rules.is_hostname(str(zone["hostmaster"]).replace("@", ".")):
                 self.err(_join(p, "hostmaster"), "'%s' is not a valid SOA mailbox name" % zone["hostmaster"])
-            self.integer(zone, "ttl", p, 1, 2147483647, "the default TTL in seconds")
-            for j, rec in enumerate(self.listing(zone.get("records", []), _join(p, "records"), "record",
-                                                 allow_empty=True)):
+            for j, rec in enumerate(_items(zone.get("records"))):
                 self.check_record(rec, _join(p, "records[%d]" % j))
 
     def check_record(self, rec, path):
-        if not self.mapping(rec, path, "a record with name, type and value"):
+        if not isinstance(rec, dict):
             return
-        self.unknown_keys(rec, path, RECORD_KEYS)
         name, rtype, value = rec.get("name"), rec.get("type"), rec.get("value")
         if not isinstance(name, str) or not (name == "@" or rules.is_hostname(name.lower(), allow_wildcard=True)
                                              or re.match(r"^_[a-z0-9-]+(\._[a-z0-9-]+)*(\.[a-z0-9.-]+)?$", name)):
             self.err(_join(path, "name"), "'%s' is not a valid owner name (use @ for the zone apex)" % (name,))
         if rtype not in rules.RECORD_TYPES:
-            self.err(_join(path, "type"), "unsupported record type '%s': use one of %s"
-                     % (rtype, ", ".join(rules.RECORD_TYPES)))
             return
         vpath = _join(path, "value")
         if not isinstance(value, (str, int)) or str(value) == "":
@@ -380,14 +375,11 @@ class Validator:
                 self.err(vpath, "an MX record is 'preference host', e.g. '10 mail.example.net.', not '%s'" % value)
         elif rtype == "TXT" and any(ord(c) < 32 for c in value):
             self.err(vpath, "a TXT record cannot hold control characters")
-        self.integer(rec, "ttl", path, 0, 2147483647, "the TTL in seconds")
 
     # -- PoPs ----------------------------------------------------------------------
     def check_pops(self, pops, defaults):
-        if not self.mapping(pops, "pops", "a mapping of PoP name to its settings"):
+        if not isinstance(pops, dict):
             return
-        if not pops:
-            self.err("pops", "must define at least one PoP")
         groups = {}
         for name, pop in pops.items():
             path = "pops.%s" % name
@@ -400,45 +392,28 @@ class Validator:
                     self.err(path, "PoP name '%s' collides with pops.%s (both become inventory group %s)"
                              % (name, groups[group], group))
                 groups[group] = name
-            if not self.mapping(pop, path):
+            if not isinstance(pop, dict):
                 continue
             self.check_pop(name, pop, path, defaults)
 
     def check_pop(self, name, pop, path, defaults):
-        self.unknown_keys(pop, path, POP_KEYS)
         provider = pop.get("provider")
-        if provider is None:
-            self.err(_join(path, "provider"), "is required: one of %s" % ", ".join(rules.PROVIDERS))
-        elif provider not in rules.PROVIDERS:
-            self.err(_join(path, "provider"), "unknown provider '%s': this collection provisions %s PoPs"
-                     % (provider, ", ".join(rules.PROVIDERS)))
         count = 0
         if provider in ("lab", "vultr"):
             region = pop.get("region")
             if not isinstance(region, str) or not re.match(r"^[a-z][a-z0-9-]{1,15}$", region):
-                self.err(_join(path, "region"), "is required for a %s PoP: the region code, e.g. ams" % provider
-                         if region is None else "'%s' is not a region code (e.g. ams, lhr, ewr)" % (region,))
+                self.err(_join(path, "region"), "'%s' is not a region code (e.g. ams, lhr, ewr)" % (region,))
             elif provider == "lab" and self.known_lab_regions is not None and region not in self.known_lab_regions:
                 self.err(_join(path, "region"), "the lab topology has no region '%s' (it has: %s)"
                          % (region, ", ".join(sorted(self.known_lab_regions))))
             if "hosts" in pop:
                 self.err(_join(path, "hosts"), "only static PoPs list hosts; %s PoPs are given an instance count"
                          % provider)
-            if "instances" not in pop:
-                self.err(_join(path, "instances"), "is required: how many instances this PoP runs")
-            else:
-                value = pop["instances"]
-                if not _is_int(value):
-                    self.err(_join(path, "instances"), "must be a whole number, not %s" % _describe(value))
-                elif value < 1:
-                    self.err(_join(path, "instances"), "must be at least 1 (to take a PoP out, drain it or remove it)")
-                elif value > rules.MAX_INSTANCES_PER_POP:
-                    self.err(_join(path, "instances"), "%d instances in one PoP is almost certainly a typo (at most %d)"
-                             % (value, rules.MAX_INSTANCES_PER_POP))
-                else:
-                    count = value
-                    for n in range(1, value + 1):
-                        self.claim_host("%s-%d" % (name, n) if provider == "lab" else "%s-%d" % (name, n), path)
+            value = pop.get("instances")
+            if _is_int(value) and 1 <= value <= rules.MAX_INSTANCES_PER_POP:
+                count = value
+                for n in range(1, value + 1):
+                    self.claim_host("%s-%d" % (name, n), path)
         elif provider == "static":
             if "instances" in pop:
                 self.err(_join(path, "instances"), "a static PoP has the hosts it lists; remove instances")
@@ -465,14 +440,10 @@ class Validator:
             self.host_names[host] = path
 
     def check_static_hosts(self, hosts, path):
-        if hosts is None:
-            self.err(path, "is required for a static PoP: list its hosts with name and address/address6")
-            return 0
-        for i, host in enumerate(self.listing(hosts, path, "host")):
+        for i, host in enumerate(_items(hosts)):
             hpath = _join(path, i)
-            if not self.mapping(host, hpath, "a host with name and address"):
+            if not isinstance(host, dict):
                 continue
-            self.unknown_keys(host, hpath, HOST_KEYS)
             hname = host.get("name")
             if not isinstance(hname, str) or not rules.is_hostname(hname) or "." in hname:
                 self.err(_join(hpath, "name"), "'%s' is not a usable host name (lowercase letters, digits, dashes)"
@@ -492,45 +463,35 @@ class Validator:
         return len(hosts) if isinstance(hosts, list) else 0
 
     def check_vultr(self, vultr, path):
-        if not self.mapping(vultr, path):
+        if not isinstance(vultr, dict):
             return
-        self.unknown_keys(vultr, path, VULTR_KEYS)
         if "os_id" in vultr and "image_id" in vultr:
             self.err(path, "set os_id or image_id, not both")
-        self.integer(vultr, "os_id", path, 1, 10 ** 9, "the Vultr OS id")
-        self.boolean(vultr, "enable_ipv6", path)
         for key in ("ssh_keys", "tags"):
             if key in vultr:
-                for i, item in enumerate(self.listing(vultr[key], _join(path, key), key[:-1], allow_empty=True)):
+                for i, item in enumerate(_items(vultr[key])):
                     if not isinstance(item, str) or not item.strip():
                         self.err(_join(path, "%s[%d]" % (key, i)), "must be a non-empty name")
 
     def check_te(self, item, path):
-        for i, comm in enumerate(self.listing(item.get("communities", []), _join(path, "communities"),
-                                              "community", allow_empty=True)):
+        for i, comm in enumerate(_items(item.get("communities"))):
             parts = str(comm).split(":")
             if len(parts) != 2 or not all(p.isdigit() and int(p) <= 65535 for p in parts):
                 self.err(_join(path, "communities[%d]" % i), "'%s' is not a standard community: write ASN:value with "
                          "both numbers 0-65535, e.g. 64600:174 (for 4-byte ASNs use large_communities)" % (comm,))
-        for i, comm in enumerate(self.listing(item.get("large_communities", []), _join(path, "large_communities"),
-                                              "large community", allow_empty=True)):
+        for i, comm in enumerate(_items(item.get("large_communities"))):
             parts = str(comm).split(":")
             if len(parts) != 3 or not all(p.isdigit() and int(p) <= 4294967295 for p in parts):
                 self.err(_join(path, "large_communities[%d]" % i), "'%s' is not a large community: write "
                          "ASN:value:value with numbers 0-4294967295, e.g. 20473:6000:174" % (comm,))
-        self.integer(item, "prepend", path, 0, 10, "the number of prepends")
-        self.boolean(item, "announce", path)
 
     def check_upstreams(self, upstreams, path):
-        for i, up in enumerate(self.listing(upstreams, path, "upstream session")):
+        for i, up in enumerate(_items(upstreams)):
             upath = _join(path, i)
-            if not self.mapping(up, upath, "an upstream session (profile vultr or generic)"):
+            if not isinstance(up, dict):
                 continue
-            self.unknown_keys(up, upath, UPSTREAM_KEYS)
             profile = up.get("profile")
             if profile not in rules.PROFILES:
-                self.err(_join(upath, "profile"), "unknown profile '%s': use vultr (Vultr's BGP service) or generic "
-                         "(any neighbour)" % (profile,) if profile is not None else "is required: vultr or generic")
                 continue
             if profile == "vultr":
                 for key in ("neighbor", "asn", "multihop", "source"):
@@ -539,25 +500,18 @@ class Validator:
                                  "%d, source = the instance's own address); use profile generic to set it"
                                  % (rules.VULTR_NEIGHBOR4, rules.VULTR_NEIGHBOR6, rules.VULTR_PEER_ASN,
                                     rules.VULTR_MULTIHOP))
-                if not up.get("password"):
-                    self.err(_join(upath, "password"), "is required by the vultr profile: Vultr's sessions use a "
-                             "TCP-MD5 password (from the instance's BGP tab)" if "password" not in up else
-                             "is empty: the variable or lookup it references gave nothing")
+                if "password" in up and not up["password"]:
+                    self.err(_join(upath, "password"), "is empty: the variable or lookup it references gave nothing")
             else:
                 neighbor = _ip(up.get("neighbor"))
-                if "neighbor" not in up:
-                    self.err(_join(upath, "neighbor"), "is required: the neighbour's IP address")
-                elif neighbor is None:
+                if "neighbor" in up and neighbor is None:
                     self.err(_join(upath, "neighbor"), "'%s' is not an IP address: BGP neighbours are addressed by IP"
                              % (up.get("neighbor"),))
-                if "asn" not in up:
-                    self.err(_join(upath, "asn"), "is required: the neighbour's AS number")
-                else:
+                if "asn" in up:
                     peer = self.check_asn(up["asn"], _join(upath, "asn"))
                     if peer is not None and peer == self.asn:
                         self.err(_join(upath, "asn"), "AS%d is your own ASN: upstream sessions are eBGP, to another AS"
                                  % peer)
-                self.integer(up, "multihop", upath, 1, 255, "multihop (the TTL for the session)")
                 if "source" in up:
                     src = _ip(up["source"])
                     if src is None:
@@ -568,12 +522,7 @@ class Validator:
                 if "password" in up and not up["password"]:
                     self.err(_join(upath, "password"), "is empty: the variable or lookup it references gave nothing; "
                              "remove the key for a session without a password")
-                if up.get("import", "none") not in ("none", "default"):
-                    self.err(_join(upath, "import"), "must be none or default (a default route only), not '%s'"
-                             % (up.get("import"),))
             self.check_password(up.get("password"), _join(upath, "password"))
-            self.boolean(up, "bfd", upath)
-            self.boolean(up, "host_routes", upath)
             self.check_te(up, upath)
             if "provider_name" in up and (not isinstance(up["provider_name"], str) or "\n" in up["provider_name"]):
                 self.err(_join(upath, "provider_name"), "must be one line of text")
@@ -594,12 +543,10 @@ class Validator:
 
     def check_locations(self, locations, path):
         seen = {}
-        for i, loc in enumerate(self.listing(locations, path, "location")):
+        for i, loc in enumerate(_items(locations)):
             lpath = _join(path, i)
-            if not self.mapping(loc, lpath, "a location: {continent: SA} or {country: BR} or {country: US, "
-                                            "subdivision: CA}"):
+            if not isinstance(loc, dict):
                 continue
-            self.unknown_keys(loc, lpath, LOCATION_KEYS)
             if "continent" in loc and "country" in loc:
                 self.err(lpath, "give a continent or a country, not both (Route53 takes one)")
                 continue
@@ -629,34 +576,18 @@ class Validator:
             seen[key] = lpath
 
     def check_geodns(self, geodns):
-        if not self.mapping(geodns, "geodns"):
-            return
-        self.unknown_keys(geodns, "geodns", GEODNS_KEYS)
         zone = geodns.get("zone")
         if not rules.is_hostname(zone):
             self.err("geodns.zone", "'%s' is not a valid zone name (the Route53 hosted zone)" % (zone,))
-        for i, host in enumerate(self.listing(geodns.get("hostnames"), "geodns.hostnames", "hostname")):
+        for i, host in enumerate(_items(geodns.get("hostnames"))):
             if not rules.is_hostname(host):
                 self.err("geodns.hostnames[%d]" % i, "'%s' is not a valid host name" % (host,))
             elif rules.is_hostname(zone) and not (host.rstrip(".") + ".").endswith("." + zone.rstrip(".") + ".") \
                     and host.rstrip(".") != zone.rstrip("."):
                 self.err("geodns.hostnames[%d]" % i, "%s is not inside the zone %s" % (host, zone))
-        self.integer(geodns, "ttl", "geodns", 1, 86400, "the TTL in seconds")
-        hc = geodns.get("health_check")
-        if hc is not None and self.mapping(hc, "geodns.health_check"):
-            self.unknown_keys(hc, "geodns.health_check", HEALTH_CHECK_KEYS)
-            if hc.get("protocol", "http") not in ("http", "https", "tcp"):
-                self.err("geodns.health_check.protocol", "must be http, https or tcp")
-            self.integer(hc, "port", "geodns.health_check", 1, 65535, "the port")
 
     def check_registry(self, reg):
-        if not self.mapping(reg, "registry"):
-            return
-        self.unknown_keys(reg, "registry", REGISTRY_KEYS)
         backend = reg.get("backend")
-        if backend not in rules.REGISTRY_BACKENDS:
-            self.err("registry.backend", "unknown registry backend '%s': use ripe (RIPE Database REST API) or irrd "
-                     "(IRRd 4, e.g. RADB)" % (backend,) if backend is not None else "is required: ripe or irrd")
         if "url" in reg:
             url = urlparse(str(reg["url"]))
             if url.scheme not in ("http", "https") or not url.hostname:
@@ -676,14 +607,12 @@ class Validator:
             self.err("registry", "needs api_key or password (referenced from a vault or the environment): the "
                      "registry refuses unauthenticated changes")
         loa = reg.get("loa")
-        if loa is not None and self.mapping(loa, "registry.loa"):
-            self.unknown_keys(loa, "registry.loa", LOA_KEYS)
+        if isinstance(loa, dict):
             for key in ("holder", "signatory"):
                 if not loa.get(key):
                     self.err("registry.loa." + key, "is required: the letter names the resource holder and who signs")
                 else:
                     self.check_rpsl_text(loa[key], "registry.loa." + key)
-            self.integer(loa, "validity_days", "registry.loa", 1, 3660, "the validity in days")
 
     def check_rpsl_text(self, value, path):
         """The registry modules' own check, run here so the validate step reports it with the rest."""

@@ -1,0 +1,421 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The shape of the intent, declared once.
+
+Every key of `anycast_intent` is declared here with its type, whether it is required, its default, its allowed
+values and one line of meaning. Three things read this declaration and nothing else:
+
+- `validate.py` checks the structure from it (unknown keys, types, required keys, allowed values, number ranges);
+  what a value means (a prefix's length, an address inside a prefix, a password bird.conf can hold) stays as code
+  there, for the `Value` types below.
+- `derive.normalize()` fills the defaults declared here.
+- `reference.py` writes the reference section of docs/intent.md; a unit test fails when the two disagree.
+"""
+
+from __future__ import annotations
+
+from . import rules
+
+MISSING = object()
+
+# Types whose meaning is checked by the validator's code; the words are what the reference prints.
+VALUE_TYPES = {
+    "name": "name (1-32 of `[a-z0-9-]`)",
+    "asn": "AS number",
+    "prefix": "prefix (`address/length`)",
+    "address": "IP address",
+    "ipv4": "IPv4 address",
+    "ipv6": "IPv6 address",
+    "hostname": "DNS name",
+    "url": "URL",
+    "email": "e-mail address",
+    "community": "community (`ASN:value`, 0-65535 each)",
+    "large_community": "large community (`ASN:value:value`)",
+    "password": "password (at most 80 bytes; no quotes, backslashes or control characters)",
+    "region": "region code",
+    "text": "text (one line)",
+    "urlpath": "URL path (starting with `/`)",
+    "record_value": "text or number",
+    "file": "file path or PEM text",
+    "any": "text or list of text",
+}
+
+
+class Field:
+    """One key of the intent. `required` is True, False, or a `When` (required when a sibling has a value)."""
+
+    def __init__(self, doc, required=False, default=MISSING, kinds=None, why=None):
+        self.doc = doc
+        self.required = required
+        self.default = default
+        self.kinds = kinds      # service kinds this key belongs to (None: every kind)
+        self.why = why          # completes "is required: ..." in a problem
+
+    @property
+    def type_words(self):
+        raise NotImplementedError
+
+
+class When:
+    """Required only when the sibling `key` has one of `values`; `phrase` names the case, e.g. 'for a {value} PoP'."""
+
+    def __init__(self, key, values, phrase):
+        self.key = key
+        self.values = tuple(values)
+        self.phrase = phrase
+
+
+class Value(Field):
+    """A scalar whose meaning the validator checks in code (see VALUE_TYPES)."""
+
+    def __init__(self, type_name, doc, **kwargs):
+        super().__init__(doc, **kwargs)
+        if type_name not in VALUE_TYPES:
+            raise ValueError("unknown value type %s" % type_name)
+        self.type_name = type_name
+
+    @property
+    def type_words(self):
+        return VALUE_TYPES[self.type_name]
+
+
+class Bool(Field):
+    type_words = "boolean"
+
+
+class Int(Field):
+    def __init__(self, doc, lo, hi, meaning, too_low=None, too_high=None, **kwargs):
+        super().__init__(doc, **kwargs)
+        self.lo, self.hi, self.meaning = lo, hi, meaning
+        self.too_low, self.too_high = too_low, too_high
+
+    @property
+    def type_words(self):
+        return "integer %d-%d" % (self.lo, self.hi)
+
+
+class Choice(Field):
+    """One of a few words; `choices` maps each to what it means."""
+
+    def __init__(self, doc, choices, label, **kwargs):
+        super().__init__(doc, **kwargs)
+        self.choices = dict(choices)
+        self.label = label
+
+    @property
+    def type_words(self):
+        return "one of " + ", ".join("`%s`" % c for c in self.choices)
+
+    def use(self):
+        words = ["%s (%s)" % (c, d) if d else str(c) for c, d in self.choices.items()]
+        return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else words[0]
+
+
+class List(Field):
+    def __init__(self, doc, of, what, min_items=0, **kwargs):
+        super().__init__(doc, **kwargs)
+        self.of = of            # a Field for each element
+        self.what = what        # "prefix", in "must list at least one prefix"
+        self.min_items = min_items
+
+    @property
+    def type_words(self):
+        inner = self.of.section if isinstance(self.of, Dict) else self.of.type_words
+        return "list of %s" % inner
+
+
+class Dict(Field):
+    """Settings with fixed keys. `variant` names the key (e.g. kind) that selects which `kinds` keys apply;
+    with `variant_from_name`, an entry of a Map named like a variant has that variant when the key is absent."""
+
+    def __init__(self, doc, fields, section, what="a mapping of settings", variant=None, variant_from_name=False,
+                 strict_kinds=True, **kwargs):
+        super().__init__(doc, **kwargs)
+        self.strict_kinds = strict_kinds  # False: a key of another kind is not unknown (the code explains it)
+        self.fields = fields
+        self.section = section  # the reference's section for these settings
+        self.what = what
+        self.variant = variant
+        self.variant_from_name = variant_from_name
+
+    type_words = "mapping"
+
+    def allowed(self, variant=None):
+        return tuple(k for k, f in self.fields.items()
+                     if variant is None or not self.strict_kinds or f.kinds is None or variant in f.kinds)
+
+    def applies(self, key, variant):
+        """Whether the key's default and requirement apply to an entry of this variant."""
+        kinds = self.fields[key].kinds
+        return kinds is None or variant in kinds
+
+    def variant_of(self, value, name=None):
+        """The variant of one entry: its own variant key, else its name when that names a variant."""
+        if self.variant is None:
+            return None
+        choices = self.fields[self.variant].choices
+        if isinstance(value, dict) and self.variant in value:
+            return value[self.variant]
+        if self.variant_from_name and name in choices:
+            return name
+        return None
+
+
+class Map(Field):
+    """Entries named by the operator (PoPs, services), each with the settings `of`."""
+
+    def __init__(self, doc, of, what, hint="", min_items=1, **kwargs):
+        super().__init__(doc, **kwargs)
+        self.of = of
+        self.what = what        # "PoP", in "a mapping of PoP name to its settings"
+        self.hint = hint        # " (web or dns)", in "must define at least one service (web or dns)"
+        self.min_items = min_items
+
+    @property
+    def type_words(self):
+        return "mapping of name to %s" % self.of.section
+
+
+def _te(scope):
+    """Traffic engineering keys: on a PoP they apply to every session; on an upstream they override the PoP's."""
+    where = "every export of the PoP" if scope == "pop" else "this session's exports; default: the PoP's"
+    return {
+        "communities": List("attached to %s, e.g. Vultr's `64600:X` (do not announce to AS X)" % where,
+                            Value("community", ""), "community", default=[] if scope == "pop" else MISSING),
+        "large_communities": List("attached to %s, e.g. `20473:6000:X`" % where, Value("large_community", ""),
+                                  "large community", default=[] if scope == "pop" else MISSING),
+        "prepend": Int("extra copies of your ASN on %s" % where, 0, 10, "the number of prepends",
+                       default=0 if scope == "pop" else MISSING),
+        "announce": Bool("`false`: sessions up, nothing exported (%s)" % where,
+                         default=True if scope == "pop" else MISSING),
+    }
+
+
+UPSTREAM = Dict(
+    "a BGP session", section="upstream", what="an upstream session (profile vultr or generic)", variant="profile",
+    strict_kinds=False,
+    fields=dict({
+        "profile": Choice("which kind of neighbour", {"vultr": "Vultr's BGP service", "generic": "any neighbour"},
+                          "profile", required=True, why="vultr or generic"),
+        "neighbor": Value("address", "the neighbour's address (one session); vultr: fixed", kinds=("generic",),
+                          required=When("profile", ["generic"], "for a {value} upstream"),
+                          why="the neighbour's IP address"),
+        "asn": Value("asn", "the neighbour's AS (eBGP, not your own); vultr: fixed (64515)", kinds=("generic",),
+                     required=When("profile", ["generic"], "for a {value} upstream"),
+                     why="the neighbour's AS number"),
+        "multihop": Int("TTL of the session; vultr: fixed (2)", 1, 255, "multihop (the TTL for the session)",
+                        default=1, kinds=("generic",)),
+        "password": Value("password", "TCP-MD5 password (from a vault or the environment); vultr: from the instance's "
+                          "BGP tab", required=When("profile", ["vultr"], "by the {value} profile"),
+                          why="Vultr's sessions use a TCP-MD5 password (from the instance's BGP tab)"),
+        "source": Value("address", "source address; default the instance's own address of that family; vultr: "
+                        "fixed (the instance's own)", kinds=("generic",)),
+        "bfd": Bool("BFD on the session", default=False),
+        "import": Choice("what to accept from the neighbour", {"none": "nothing", "default": "a default route only"},
+                         "import policy", default="none", kinds=("generic",)),
+        "host_routes": Bool("also announce the instance's own /32 and /128 to this neighbour", default=False,
+                            kinds=("generic",)),
+        "provider_name": Value("text", "the provider's name on the LOA; default Vultr's company, or `AS<asn>`"),
+        "description": Value("text", "free text, for people"),
+    }, **_te("upstream")))
+
+VULTR = Dict(
+    "Vultr instance settings", section="vultr", fields={
+        "plan": Value("text", "plan id, e.g. `vc2-1c-1gb`"),
+        "os_id": Int("OS id (set this or image_id)", 1, 10 ** 9, "the Vultr OS id"),
+        "image_id": Value("text", "marketplace image id (set this or os_id)"),
+        "ssh_keys": List("names of SSH keys at Vultr", Value("text", ""), "ssh_key"),
+        "startup_script": Value("text", "name of a startup script at Vultr"),
+        "user_data": Value("text", "cloud-init user data"),
+        "enable_ipv6": Bool("give the instance an IPv6 address"),
+        "tags": List("extra tags", Value("text", ""), "tag"),
+    })
+
+LOCATION = Dict(
+    "a location", section="location",
+    what="a location: {continent: SA} or {country: BR} or {country: US, subdivision: CA}", fields={
+        "continent": Value("text", "continent code (AF, AN, AS, EU, NA, OC, SA); not with country"),
+        "country": Value("text", "ISO 3166-1 alpha-2 country code, e.g. `ZA`"),
+        "subdivision": Value("text", "with country US only: a state code, e.g. `CA`"),
+    })
+
+HOST = Dict(
+    "a static host", section="host", what="a host with name and address", fields={
+        "name": Value("hostname", "the instance's name (one DNS label)", required=True,
+                      why="the host's name (lowercase letters, digits, dashes)"),
+        "address": Value("ipv4", "its own unicast IPv4 address (address or address6 required)"),
+        "address6": Value("ipv6", "its own unicast IPv6 address"),
+        "ansible_host": Value("text", "where Ansible connects; default address or address6"),
+        "ansible_user": Value("text", "the SSH user"),
+    })
+
+POP = Dict(
+    "a PoP", section="pop", fields=dict({
+        "provider": Choice("where its instances come from", {
+            "vultr": "provisioned through the API", "static": "hosts bought elsewhere",
+            "lab": "the local simulated internet"}, "provider", required=True,
+            why="one of %s" % ", ".join(rules.PROVIDERS)),
+        "region": Value("region", "Vultr region id (`ams`, `lhr`, `ewr`, ...) or lab region (from the lab topology)",
+                        required=When("provider", ["lab", "vultr"], "for a {value} PoP"),
+                        why="the region code, e.g. ams"),
+        "instances": Int("how many instances (lab and vultr)", 1, rules.MAX_INSTANCES_PER_POP,
+                         "the number of instances", required=When("provider", ["lab", "vultr"], "for a {value} PoP"),
+                         why="how many instances this PoP runs",
+                         too_low="must be at least 1 (to take a PoP out, drain it or remove it)",
+                         too_high="%d instances in one PoP is almost certainly a typo (at most %d)"),
+        "hosts": List("the hosts of a static PoP", HOST, "host", min_items=1,
+                      required=When("provider", ["static"], "for a {value} PoP"),
+                      why="list its hosts with name and address/address6"),
+        "vultr": Dict("Vultr settings (vultr PoPs); merged over `defaults.vultr`", VULTR.fields, "vultr"),
+        "upstreams": List("BGP sessions; default `defaults.upstreams`", UPSTREAM, "upstream session", min_items=1),
+        "geodns_fallback": List("locations GeoDNS sends to this PoP's unicast addresses", LOCATION, "location",
+                                min_items=1),
+        "description": Value("text", "free text, for people"),
+    }, **_te("pop")))
+
+RECORD = Dict(
+    "a record", section="record", what="a record with name, type and value", fields={
+        "name": Value("text", "owner name relative to the zone; `@` for the apex", required=True,
+                      why="the owner name (@ for the zone apex)"),
+        "type": Choice("record type", {t: "" for t in rules.RECORD_TYPES}, "record type", required=True,
+                       why="one of %s" % ", ".join(rules.RECORD_TYPES)),
+        "value": Value("record_value", "the record's data, one line", required=True),
+        "ttl": Int("TTL in seconds; default the zone's", 0, 2147483647, "the TTL in seconds"),
+    })
+
+ZONE = Dict(
+    "a zone", section="zone", fields={
+        "name": Value("hostname", "the zone's origin", required=True, why="the zone's name, e.g. example.net"),
+        "hostmaster": Value("hostname", "the SOA mailbox, e.g. `hostmaster.example.net`"),
+        "ttl": Int("default TTL in seconds", 1, 2147483647, "the default TTL in seconds"),
+        "records": List("the zone's records", RECORD, "record"),
+    })
+
+TLS = Dict(
+    "TLS of a web service", section="tls", fields={
+        "mode": Choice("how the certificate is obtained", {
+            "acme": "from an ACME CA", "internal": "Caddy's own CA", "off": "plain HTTP"}, "TLS mode",
+            default="acme"),
+        "acme_directory": Value("url", "mode acme: the `https://` URL of the ACME directory"),
+        "email": Value("email", "mode acme: the account's e-mail address"),
+        "ca_root": Value("file", "mode acme: the ACME CA's root certificate (PEM text or a file), when it is private"),
+    })
+
+SERVICE = Dict(
+    "a service", section="service", variant="kind", variant_from_name=True, fields={
+        "kind": Choice("what the service runs; default the service's name when that is `web` or `dns`",
+                       {"web": "Caddy", "dns": "NSD"}, "service kind", why="say whether the service is web or dns"),
+        "addresses": List("the anycast addresses (inside the prefixes, each used by one service only)",
+                          Value("address", ""), "address", min_items=1, required=True,
+                          why="the anycast addresses the service answers on"),
+        "prefixes": List("the intent's prefixes this service is gated on; default all of its family",
+                         Value("prefix", ""), "prefix", min_items=1),
+        "hostnames": List("names the service answers for and gets certificates for (required with tls mode acme)",
+                          Value("hostname", ""), "hostname", kinds=("web",)),
+        "health_path": Value("urlpath", "health endpoint", default="/healthz", kinds=("web",)),
+        "proxy_to": Value("url", "`http(s)://` URL of an application on the instance to reverse-proxy to",
+                          kinds=("web",)),
+        "root": Value("text", "directory of static files to serve", kinds=("web",)),
+        "tls": Dict(TLS.doc, TLS.fields, "tls", kinds=("web",)),
+        "zones": List("the zones the service serves", ZONE, "zone", min_items=1, required=True, kinds=("dns",),
+                      why="the zones this DNS service serves"),
+    })
+
+HEALTH_CHECK = Dict(
+    "Route53 health check", section="health_check", fields={
+        "protocol": Choice("how Route53 checks each instance", {"http": "", "https": "", "tcp": ""}, "protocol",
+                           default="http"),
+        "port": Int("port; default that of the protocol", 1, 65535, "the port"),
+        "path": Value("urlpath", "http(s): the path; default the web service's health_path"),
+        "host": Value("hostname", "http(s): the Host header"),
+    })
+
+GEODNS = Dict(
+    "Route53 GeoDNS fallback", section="geodns", fields={
+        "zone": Value("hostname", "the Route53 hosted zone", required=True, why="the Route53 hosted zone"),
+        "hostnames": List("names inside the zone that get geolocation records", Value("hostname", ""), "hostname",
+                          min_items=1, required=True, why="the names that get geolocation records"),
+        "ttl": Int("TTL of the records in seconds", 1, 86400, "the TTL in seconds", default=60),
+        "health_check": Dict(HEALTH_CHECK.doc, HEALTH_CHECK.fields, "health_check"),
+    })
+
+LOA = Dict(
+    "Letters of Authorization", section="loa", fields={
+        "holder": Value("text", "the resource holder", required=True,
+                        why="the letter names the resource holder and who signs"),
+        "signatory": Value("text", "who signs", required=True,
+                           why="the letter names the resource holder and who signs"),
+        "address": Value("any", "the holder's postal address (a line or a list of lines)"),
+        "contact": Value("text", "contact for questions"),
+        "validity_days": Int("how long the letter is valid", 1, 3660, "the validity in days", default=365),
+        "template": Value("text", "branding file, relative to the project root; default `files/loa/default.yml`"),
+        "output_dir": Value("text", "where the PDFs go; default `registry.output_dir`"),
+    })
+
+REGISTRY = Dict(
+    "route objects and LOAs", section="registry", fields={
+        "backend": Choice("the registry's API", {"ripe": "RIPE Database REST API", "irrd": "IRRd 4, e.g. RADB"},
+                          "registry backend", required=True, why="ripe or irrd"),
+        "url": Value("url", "the registry's base URL (required for irrd)"),
+        "source": Value("text", "the registry source, e.g. `RIPE`, `TEST` or `RADB`", required=True,
+                        why="the registry source, e.g. RIPE, TEST or RADB"),
+        "mnt_by": Value("text", "the maintainer that protects the route objects, e.g. `EXAMPLE-MNT`", required=True,
+                        why="the maintainer that protects the route objects"),
+        "descr": Value("text", "descr of the route objects"),
+        "api_key": Value("text", "API key (from a vault or the environment); this or password"),
+        "password": Value("text", "maintainer password (from a vault or the environment); this or api_key"),
+        "loa": Dict(LOA.doc, LOA.fields, "loa"),
+        "output_dir": Value("text", "where the LOAs go, relative to the project root", default="loa"),
+    })
+
+METRICS = Dict(
+    "Prometheus exporters", section="metrics", fields={
+        "enabled": Bool("run node_exporter and bird_exporter on every instance", default=False),
+        "node_exporter_port": Int("node_exporter's port", 1024, 65535, "the port", default=9100),
+        "bird_exporter_port": Int("bird_exporter's port", 1024, 65535, "the port", default=9324),
+        "scrape_from": List("prefixes allowed to scrape; default where SSH is allowed from", Value("prefix", ""),
+                            "prefix"),
+    })
+
+DEFAULTS = Dict(
+    "what every PoP inherits", section="defaults", fields={
+        "upstreams": List("BGP sessions of every PoP that lists none", UPSTREAM, "upstream session", min_items=1),
+        "vultr": Dict("Vultr settings every vultr PoP starts from", VULTR.fields, "vultr"),
+    })
+
+INTENT = Dict(
+    "the intent", section="top", what="a mapping with network, asn, prefixes, services and pops", fields={
+        "network": Value("name", "name of this network; part of Vultr labels and tags", required=True),
+        "asn": Value("asn", "your AS number; 0, 23456, 65535, 4294967295 and 65552-131071 are refused",
+                     required=True),
+        "prefixes": List("IPv4 no longer than /24, IPv6 no longer than /48; no host bits, no overlaps, globally "
+                         "routable", Value("prefix", ""), "prefix", min_items=1, required=True),
+        "allow_documentation_resources": Bool("`true` lets documentation ASNs (RFC 5398) and prefixes (RFC 5737, "
+                                              "RFC 3849) through: labs and examples only", default=False),
+        "services": Map("the services, by name", SERVICE, "service", hint=" (web or dns)", required=True),
+        "defaults": DEFAULTS,
+        "pops": Map("the PoPs, by name (e.g. `lhr`)", POP, "PoP", required=True),
+        "geodns": GEODNS,
+        "registry": REGISTRY,
+        "metrics": METRICS,
+    })
+
+# The reference's sections, in order: (section, title, the Dict, where it sits in the intent).
+SECTIONS = [
+    ("top", "Top level", INTENT, "anycast_intent"),
+    ("service", "Services", SERVICE, "services.<name>"),
+    ("tls", "TLS", TLS, "services.<name>.tls"),
+    ("zone", "Zones", ZONE, "services.<name>.zones[]"),
+    ("record", "Records", RECORD, "services.<name>.zones[].records[]"),
+    ("defaults", "Defaults", DEFAULTS, "defaults"),
+    ("pop", "PoPs", POP, "pops.<name>"),
+    ("host", "Static hosts", HOST, "pops.<name>.hosts[]"),
+    ("vultr", "Vultr settings", VULTR, "pops.<name>.vultr, defaults.vultr"),
+    ("upstream", "Upstream sessions", UPSTREAM, "pops.<name>.upstreams[], defaults.upstreams[]"),
+    ("location", "GeoDNS locations", LOCATION, "pops.<name>.geodns_fallback[]"),
+    ("geodns", "GeoDNS", GEODNS, "geodns"),
+    ("health_check", "GeoDNS health check", HEALTH_CHECK, "geodns.health_check"),
+    ("registry", "Registry", REGISTRY, "registry"),
+    ("loa", "Letters of Authorization", LOA, "registry.loa"),
+    ("metrics", "Metrics", METRICS, "metrics"),
+]

@@ -1,0 +1,59 @@
+"""The intent inventory plugin through ansible-inventory: lab hosts carry the lab's SSH options, others do not."""
+
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+BIN = pathlib.Path(sys.executable).parent / "ansible-inventory"
+ANSIBLE_INVENTORY = str(BIN) if BIN.exists() else shutil.which("ansible-inventory")
+
+
+def inventory(name):
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run([ANSIBLE_INVENTORY, "-i", str(ROOT / "inventories" / name), "--list", "--export"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120, check=True)
+    return json.loads(proc.stdout)
+
+
+def _plain(value):
+    """ansible-inventory --export writes an inventory source's strings as {"__ansible_unsafe": text}."""
+    return value["__ansible_unsafe"] if isinstance(value, dict) and "__ansible_unsafe" in value else value
+
+
+def _effective(data, host, key):
+    """A host's variable as Ansible resolves it: the host's own, else its groups' (this inventory sets it in one)."""
+    own = data["_meta"]["hostvars"][host]
+    if key in own:
+        return own[key]
+    return [_plain(data[g]["vars"][key]) for g in data if isinstance(data[g], dict) and key in data[g].get("vars", {})
+            and host in _members(data, g)]
+
+
+def _members(data, group):
+    hosts = set(data[group].get("hosts", []))
+    for child in data[group].get("children", []):
+        hosts |= _members(data, child)
+    return hosts
+
+
+def test_lab_hosts_skip_host_key_checking_and_keep_the_lab_key_exchange():
+    data = inventory("lab")
+    args = _plain(data["provider_lab"]["vars"]["ansible_ssh_common_args"])
+    assert "StrictHostKeyChecking=no" in args and "UserKnownHostsFile=/dev/null" in args
+    assert "KexAlgorithms=curve25519-sha256" in args
+    lab_hosts = _members(data, "provider_lab")
+    assert lab_hosts
+    for host in lab_hosts:
+        assert "ansible_ssh_common_args" not in data["_meta"]["hostvars"][host]  # the group's value applies
+
+
+def test_static_hosts_keep_host_key_checking():
+    data = inventory("static-example")
+    hosts = _members(data, "provider_static")
+    assert hosts
+    for host in hosts:
+        assert _effective(data, host, "ansible_ssh_common_args") == []
