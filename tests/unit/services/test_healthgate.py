@@ -197,6 +197,14 @@ def wait_for(predicate, timeout, step=0.02):
     return predicate()
 
 
+def announce_mode(state):
+    """The mode in the announcement state file, or None while it is missing or half written."""
+    try:
+        return json.loads(state.read_text())["mode"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def calls(log):
     if not log.exists():
         return []
@@ -353,7 +361,8 @@ def test_restart_after_clean_stop_undrains_once_healthy_and_keeps_a_hand_drain(t
     proc = start_gate(config, env)
     try:
         assert wait_for(lambda: [c for c in calls(log) if c["args"] == ["undrain"]], 5)
-        assert json.loads(state.read_text())["mode"] == "normal"
+        # The fake command logs its call before it writes the state: wait for the state itself.
+        assert wait_for(lambda: announce_mode(state) == "normal", 5)
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
     finally:
