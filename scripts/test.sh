@@ -17,6 +17,7 @@ for part in $parts; do
     lint)
       run yamllint -s .
       run ansible-lint --profile production
+      run ./scripts/sanity.sh
       run ./scripts/check-docs.sh
       ;;
     unit)
