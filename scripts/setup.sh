@@ -10,7 +10,7 @@ APT_PACKAGES=(
   python3 python3-venv python3-dev gcc
   podman netavark aardvark-dns runc debootstrap uidmap iproute2 iputils-ping
   openssh-client sshpass curl ca-certificates git
-  knot-dnsutils bind9-dnsutils jq
+  knot-dnsutils bind9-dnsutils jq shellcheck
 )
 apt_ensure "${APT_PACKAGES[@]}"
 

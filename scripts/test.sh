@@ -17,6 +17,8 @@ for part in $parts; do
     lint)
       run yamllint -s .
       run ansible-lint --profile production
+      run antsibull-changelog lint
+      run antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
       run ./scripts/sanity.sh
       run ./scripts/check-docs.sh
       ;;
