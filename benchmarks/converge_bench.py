@@ -31,7 +31,7 @@ import time
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-BIN = ROOT / ".venv" / "bin"
+BIN = pathlib.Path(sys.executable).parent  # the tools beside the Python that runs the benchmark
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 

@@ -6,7 +6,15 @@ import pathlib
 import shutil
 import sys
 
-BIN = pathlib.Path(sys.executable).parent
+def _bin():
+    beside = pathlib.Path(sys.executable).parent
+    if (beside / "ansible-playbook").exists():
+        return beside
+    found = shutil.which("ansible-playbook")
+    return pathlib.Path(found).parent if found else beside
+
+
+BIN = _bin()
 
 
 def tool(name):
