@@ -1,8 +1,8 @@
 """Run a module of the collection in-process, as Ansible would, and return its result.
 
-Works on ansible-core 2.18 and 2.19 with their public interfaces only:
-- arguments: 2.19's ``ansible.module_utils.testing.patch_module_args``; on 2.18, which has no such helper,
-  AnsibleModule reads them from the JSON file named by ``sys.argv[1]``, as when a module is run by hand;
+Works on ansible-core 2.18 and 2.19:
+- arguments: 2.19's ``ansible.module_utils.testing.patch_module_args``; on 2.18, which has no such helper, the
+  same done by hand, as ansible-core's developer guide showed for the versions before it;
 - warnings and deprecations: a module process starts with none, but in one test process they would pile up from
   run to run (and on 2.19, once any controller code is loaded in the process, module_utils hands them to the
   controller's Display instead of the result). So each run's own are collected, from both places: those the
@@ -14,31 +14,26 @@ Works on ansible-core 2.18 and 2.19 with their public interfaces only:
 import contextlib
 import io
 import json
-import os
-import sys
-import tempfile
 from unittest import mock
 
 import pytest
 
 
 @contextlib.contextmanager
-def _args_file(args):
-    """ansible-core 2.18: the module's arguments in a file named by sys.argv[1]."""
-    fd, path = tempfile.mkstemp(prefix="module-args-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
-        with mock.patch.object(sys, "argv", [sys.argv[0], path]):
-            yield
-    finally:
-        os.unlink(path)
+def _patch_module_args_2_18(args):
+    """ansible-core 2.18: what 2.19's patch_module_args does, and the recipe of ansible-core's developer guide
+    ("Unit testing Ansible modules", set_module_args) for the versions before it: AnsibleModule reads its
+    arguments once per process into this module variable, so each run sets it for its own duration."""
+    from ansible.module_utils import basic
+
+    with mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()):
+        yield
 
 
 try:
     from ansible.module_utils.testing import patch_module_args  # ansible-core 2.19 and later
 except ImportError:  # ansible-core 2.18
-    patch_module_args = _args_file
+    patch_module_args = _patch_module_args_2_18
 
 
 def _new(messages, before):
