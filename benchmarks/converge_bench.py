@@ -32,6 +32,7 @@ import time
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+BIN = pathlib.Path(sys.executable).parent  # the tools beside the Python that runs the benchmark
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
@@ -67,7 +68,7 @@ def playbook(args, mode, inventory, cpu=None, explain=False):
     of the whole machine ("machine") and of the controller ("controller") during the run. With explain, a run that
     changed something prints why the converge check sent instances to the configure step."""
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", **mode_env(mode))
-    command = shutil.which("ansible-playbook")
+    command = shutil.which("ansible-playbook", path="%s:%s" % (BIN, os.environ.get("PATH", "")))
     if command is None:
         raise SystemExit("ansible-playbook is not on PATH (the set-up's virtualenv: export PATH=$PWD/.venv/bin:$PATH)")
     busy0, own0 = machine_busy(), children_cpu()

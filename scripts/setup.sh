@@ -10,7 +10,7 @@ APT_PACKAGES=(
   python3 python3-venv python3-dev gcc
   podman netavark aardvark-dns runc debootstrap uidmap iproute2 iputils-ping
   openssh-client sshpass curl ca-certificates git
-  knot-dnsutils bind9-dnsutils jq
+  knot-dnsutils bind9-dnsutils jq shellcheck
 )
 apt_ensure "${APT_PACKAGES[@]}"
 
@@ -27,8 +27,24 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   fi
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e '.[test]'
+  .venv/bin/pip install -q -e '.[test,mitogen]'
   echo "$want" > "$stamp"
+fi
+
+# A second virtualenv with the same test dependencies on the oldest ansible-core that meta/runtime.yml allows:
+# unit and integration tests run under both (scripts/test.sh). Rebuilt when pyproject.toml or the interpreter changes.
+OLD_CORE=${ANYCAST_OLD_CORE:-2.18}
+old_venv=.cache/venv-core-$OLD_CORE
+old_stamp=$old_venv/.pyproject.sha256
+old_want=$( { echo "$OLD_CORE"; cat pyproject.toml; readlink -f "$(command -v "$PY")"; "$PY" -VV; } | sha256sum | cut -d' ' -f1)
+if [ ! -x "$old_venv/bin/python" ] || [ "$(cat "$old_stamp" 2>/dev/null)" != "$old_want" ]; then
+  echo "== virtualenv: the test dependencies on ansible-core $OLD_CORE"
+  rm -rf "$old_venv"
+  mkdir -p .cache
+  "$PY" -m venv "$old_venv"
+  "$old_venv/bin/pip" install -q --upgrade pip
+  "$old_venv/bin/pip" install -q -e '.[test]' "ansible-core==$OLD_CORE.*"
+  echo "$old_want" > "$old_stamp"
 fi
 
 # The collection resolves from the checkout through this symlink (see ansible.cfg).

@@ -21,7 +21,7 @@ description:
     profile; where Chromium is missing (an execution environment) the grid is drawn with Pillow instead.
   - The page depends only on its inputs, so a second run with the same results changes nothing.
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 options:
   verify:
     description:
@@ -75,6 +75,7 @@ attributes:
     support: full
     description: Reports whether the page would change; writes nothing.
   diff_mode:
+    description: Returns details of what changed (or would change in check mode) when run in diff mode.
     support: none
   platform:
     platforms: posix

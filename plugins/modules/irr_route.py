@@ -21,7 +21,7 @@ description:
   - With O(backend=ripe), check mode sends each change with C(dry-run), so the RIPE Database checks syntax and
     authorisation without storing anything. IRRd has no dry run; in check mode nothing is sent to it.
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 options:
   prefixes:
     description: The prefixes, IPv4 and IPv6 mixed. Host bits must be zero.
@@ -54,20 +54,25 @@ extends_documentation_fragment:
   - anycast.network.registry
 attributes:
   check_mode:
+    description: Can run in check mode and report what would change without changing it.
     support: full
     details:
       - With O(backend=ripe) the RIPE Database validates the change (C(dry-run)); with O(backend=irrd) nothing is sent.
   diff_mode:
+    description: Returns details of what changed (or would change in check mode) when run in diff mode.
     support: full
     details:
       - One diff per object, in RPSL.
   idempotent:
+    description: Run twice in a row with the same arguments, outside check mode, the second run reports no change.
     support: full
 seealso:
   - module: anycast.network.loa
   - name: RIPE Database REST API
+    description: How the RIPE Database's REST API takes queries and updates (the ripe backend).
     link: https://docs.db.ripe.net/How-to-Query-the-RIPE-Database/RESTful-API-Queries
   - name: IRRd submitting changes over HTTP
+    description: How IRRd takes changes to its objects over HTTP (the irrd backend).
     link: https://irrd.readthedocs.io/en/stable/users/database-changes/
 """
 
@@ -195,7 +200,7 @@ def ensure(backend, params, check_mode):
     prefixes = []
     for prefix in params["prefixes"]:
         object_class, normalized = normalize_prefix(prefix)
-        if normalized not in [p for _, p in prefixes]:
+        if normalized not in [p for dummy, p in prefixes]:
             prefixes.append((object_class, normalized))
 
     changed = False

@@ -40,12 +40,14 @@ notes:
   - Runs on the controller as root and uses C(podman exec) in the lab's CA and instance containers.
 attributes:
   check_mode:
+    description: Can run in check mode and report what would change without changing it.
     support: full
     details: In check mode nothing is nudged; the certificates are only checked.
   diff_mode:
+    description: Returns details of what changed (or would change in check mode) when run in diff mode.
     support: none
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 """
 
 EXAMPLES = r"""

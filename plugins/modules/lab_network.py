@@ -80,11 +80,13 @@ notes:
   - Runs on the controller as root and drives C(podman); every lab object carries the label C(anycast.network.lab).
 attributes:
   check_mode:
+    description: Can run in check mode and report what would change without changing it.
     support: full
   diff_mode:
+    description: Returns details of what changed (or would change in check mode) when run in diff mode.
     support: none
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 """
 
 EXAMPLES = r"""

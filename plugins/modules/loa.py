@@ -22,7 +22,7 @@ description:
     same content is kept until it is within O(renew_before_days) of its end; then, or when the content changes,
     the letter is issued again with today's date.
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 options:
   dest:
     description: Path of the PDF file to write.
@@ -91,12 +91,15 @@ extends_documentation_fragment:
   - ansible.builtin.files
 attributes:
   check_mode:
+    description: Can run in check mode and report what would change without changing it.
     support: full
   diff_mode:
+    description: Returns details of what changed (or would change in check mode) when run in diff mode.
     support: full
     details:
       - The diff shows the letter's text before and after.
   idempotent:
+    description: Run twice in a row with the same arguments, outside check mode, the second run reports no change.
     support: full
 seealso:
   - module: anycast.network.irr_route

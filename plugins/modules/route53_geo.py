@@ -25,7 +25,7 @@ description:
     health checks that do not exist, a TTL out of range, records of others that cannot coexist with geolocation
     records) is reported before any change is made.
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 options:
   zone:
     description:
@@ -154,6 +154,7 @@ attributes:
     support: full
     description: Shows the owned records and health checks before and after.
   platform:
+    support: full
     platforms: posix
     description: Runs on the controller (C(localhost)).
 seealso:

@@ -12,6 +12,7 @@ import yaml
 
 from ansible_collections.anycast.network.plugins.module_utils.lab import addressing, ca, podman
 from ansible_collections.anycast.network.plugins.module_utils.lab import topology as topo_mod
+from toolpath import BIN
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 STATE_DIR = ROOT / ".lab"
@@ -103,8 +104,8 @@ def converged_lab(default_lab):
         with tempfile.TemporaryDirectory() as facts:
             env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                        ANSIBLE_CACHE_PLUGIN_CONNECTION=facts,
-                       PATH="%s:%s" % (ROOT / ".venv" / "bin", os.environ.get("PATH", "")))
-            cmd = [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(ROOT / "inventories" / "lab")]
+                       PATH="%s:%s" % (BIN, os.environ.get("PATH", "")))
+            cmd = [str(BIN / "ansible-playbook"), "-i", str(ROOT / "inventories" / "lab")]
             down = subprocess.run(cmd + [str(ROOT / "playbooks" / "lab_down.yml"), "-e", "lab_keep_image=true"],
                                   cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
             assert down.returncode == 0, down.stdout[-3000:]

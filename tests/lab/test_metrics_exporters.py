@@ -14,9 +14,9 @@ import urllib.request
 
 import pytest
 import yaml
+from toolpath import BIN
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-BIN = ROOT / ".venv" / "bin"
 
 pytestmark = pytest.mark.lab
 

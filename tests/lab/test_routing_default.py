@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from toolpath import BIN
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "collections"))
@@ -21,12 +22,12 @@ from ansible_collections.anycast.network.plugins.module_utils.lab import podman,
 from test_services_helpers import EXPECTED_POP, WEB4, WEB6, http_instance, sh, stream  # noqa: E402
 
 pytestmark = pytest.mark.lab
-PLAYBOOK = [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(ROOT / "inventories" / "lab")]
+PLAYBOOK = [str(BIN / "ansible-playbook"), "-i", str(ROOT / "inventories" / "lab")]
 
 
 def playbook(*args, timeout=1200):
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               PATH="%s:%s" % (ROOT / ".venv" / "bin", os.environ.get("PATH", "")))
+               PATH="%s:%s" % (BIN, os.environ.get("PATH", "")))
     return subprocess.run(PLAYBOOK + list(args), cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=timeout, check=False)
 

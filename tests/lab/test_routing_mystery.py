@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from toolpath import BIN
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "collections"))
@@ -22,8 +23,8 @@ FIX = "64600:65010"
 
 def configure(intent_file, limit=None):
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               PATH="%s:%s" % (ROOT / ".venv" / "bin", os.environ.get("PATH", "")))
-    cmd = [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(ROOT / "inventories" / "lab"),
+               PATH="%s:%s" % (BIN, os.environ.get("PATH", "")))
+    cmd = [str(BIN / "ansible-playbook"), "-i", str(ROOT / "inventories" / "lab"),
            "-e", "@%s" % intent_file, str(ROOT / "playbooks" / "configure.yml")]
     if limit:
         cmd += ["--limit", limit]

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from ansible_collections.anycast.network.plugins.module_utils.lab import podman
+from toolpath import BIN
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.lab
@@ -17,8 +18,8 @@ def test_bgp_password_never_in_output(converged_lab):
     password = (ROOT / ".lab" / "bgp-password").read_text().strip()
     assert len(password) >= 16
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               PATH="%s:%s" % (ROOT / ".venv" / "bin", os.environ.get("PATH", "")))
-    proc = subprocess.run([str(ROOT / ".venv/bin/ansible-playbook"), "-i", str(ROOT / "inventories/lab"),
+               PATH="%s:%s" % (BIN, os.environ.get("PATH", "")))
+    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(ROOT / "inventories/lab"),
                            str(ROOT / "site.yml"), "--tags", "configure", "--limit", "pop_ams", "-vvv", "--diff"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:]

@@ -217,7 +217,8 @@ def check_certificate(exec_, container, address, hostname, root_pem):
     "inactive" (Caddy does not run: the roles have not configured the instance).
     """
     host = "[%s]" % address if ":" in address else address
-    script = ("cat > %(root)s; systemctl is-active -q caddy || { echo inactive; exit 0; }; curl -s -o /dev/null -m 5 --cacert %(root)s --resolve %(name)s:443:%(host)s "
+    script = ("cat > %(root)s; systemctl is-active -q caddy || { echo inactive; exit 0; }; "
+              "curl -s -o /dev/null -m 5 --cacert %(root)s --resolve %(name)s:443:%(host)s "
               "https://%(name)s/; rc=$?; echo rc=$rc; if [ $rc = 60 ]; then echo | timeout 5 openssl s_client "
               "-connect %(host)s:443 -servername %(name)s 2>/dev/null | openssl x509 -noout -issuer; "
               "elif [ $rc != 0 ]; then since=$(systemctl show --property=ActiveEnterTimestamp --value caddy); "
@@ -243,7 +244,8 @@ def converge_certificates(exec_, plan, intent, timeout=180, step=0.5, patience=3
     The lab's CA is started in the background and forgets everything when it restarts, so after the lab (re)starts
     it an instance may wait in Caddy's retry back-off (1, 2, 5, 10 ... minutes) or hold a certificate of a CA that is
     gone, and an ACME account that CA no longer knows. This is the lab's doing, so the lab repairs it: the lab CA's
-    account (and a stale certificate) is removed from Caddy's storage, and Caddy is reloaded (a forced, graceful reload: it starts obtaining at once). Each instance is nudged at most
+    account (and a stale certificate) is removed from Caddy's storage, and Caddy is reloaded (a forced, graceful
+    reload: it starts obtaining at once). Each instance is nudged at most
     twice; then this waits, bounded by `timeout`, and returns {"ok": bool, "root": PEM, "instances": {...}}.
     With check_mode, a nudge is reported but not made.
     """

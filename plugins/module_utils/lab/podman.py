@@ -99,7 +99,7 @@ def ensure_state(state_dir):
     os.makedirs(state_dir, mode=0o700, exist_ok=True)
     pw_file = os.path.join(state_dir, "bgp-password")
     if not os.path.exists(pw_file) or not open(pw_file, encoding="utf-8").read().strip():
-        password = "".join(secrets.choice(PASSWORD_CHARS) for _ in range(24))
+        password = "".join(secrets.choice(PASSWORD_CHARS) for dummy in range(24))
         fd = os.open(pw_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(password + "\n")

@@ -144,8 +144,8 @@ def probe_vantage(plan, vp_name, intent, count=5):
             family = int(parts[1])
             text = parts[2]
             ident = None
-            match = re.search(r'NSID: .*\("([^"]+)"\)', text) or re.search(r'id\.server\.\S*CH\s*TXT\s*"([^"]+)"',
-                                                                            text.replace("|", "\n"))
+            match = (re.search(r'NSID: .*\("([^"]+)"\)', text)
+                     or re.search(r'id\.server\.\S*CH\s*TXT\s*"([^"]+)"', text.replace("|", "\n")))
             if match:
                 ident = match.group(1)
             status = re.search(r"status: (\w+)", text)
@@ -191,7 +191,7 @@ def probe_vantage(plan, vp_name, intent, count=5):
         else:
             entry["status"] = "ok" if instance else "no instance id"
         results.append(entry)
-    unicast_ok = {name: v for name, v in uni.items()}
+    unicast_ok = dict(uni)
     return {"vantage": vp_name, "results": results, "unicast": unicast_ok}
 
 

@@ -176,7 +176,7 @@ class RouteObject:
         return "%s%s" % (self.prefix, (self.first("origin") or "").upper())
 
     def text(self):
-        width = max(len(n) for n, _ in self.attributes) + 2
+        width = max(len(n) for n, dummy in self.attributes) + 2
         return "".join("%s%s\n" % ((n + ":").ljust(width), v) for n, v in self.attributes)
 
     def without_generated(self):
@@ -202,7 +202,7 @@ class RouteObject:
         for name, value in desired.attributes:
             if name not in placed:
                 # Insert a missing managed attribute before "source", which RPSL tradition keeps last.
-                idx = next((i for i, (n, _) in enumerate(out) if n == "source"), len(out))
+                idx = next((i for i, (n, dummy) in enumerate(out) if n == "source"), len(out))
                 out.insert(idx, (name, value))
         return RouteObject(out)
 

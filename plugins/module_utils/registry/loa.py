@@ -210,7 +210,7 @@ def render_blocks(template, fields):
             rows = [(p, fields["asn"]) for p in fields["prefixes"]]
             out.append(("resources", {"header": block.get("header", ["Prefix", "Origin AS"]), "rows": rows}))
             continue
-        names = [name for _, name, _, _ in fmt.parse(block["text"]) if name]
+        names = [field[1] for field in fmt.parse(block["text"]) if field[1]]
         if names and all(values.get(name, "?") == "" for name in names):
             continue
         out.append((block.get("style", "body"), fmt.format(block["text"], **values)))

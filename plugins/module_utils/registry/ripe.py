@@ -46,7 +46,7 @@ def split_api_key(api_key):
         except (binascii.Error, ValueError, UnicodeDecodeError):
             raise RegistryError("api_key is neither KEYID:SECRET nor the Base64 token the RIPE Database showed "
                                 "when the key was created")
-    key_id, _, secret = value.partition(":")
+    key_id, dummy, secret = value.partition(":")
     if not _KEY_ID.match(key_id) or not secret:
         raise RegistryError("api_key: the key ID must be the 24 letters and digits the RIPE Database gave the key, "
                             "followed by ':' and the secret")

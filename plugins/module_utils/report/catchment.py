@@ -328,8 +328,8 @@ def _e(value):
 def _badge(pop, colours):
     if not pop:
         return '<span class="pop none">none</span>'
-    return '<span class="pop" data-pop="%s" style="background:%s">%s</span>' % (_e(pop), colours.get(pop, "#444"),
-                                                                               _e(pop))
+    return '<span class="pop" data-pop="%s" style="background:%s">%s</span>' % (
+        _e(pop), colours.get(pop, "#444"), _e(pop))
 
 
 def render_html(report, title=None):
@@ -376,8 +376,8 @@ def render_html(report, title=None):
             for p in hits:
                 bad = bad or not p["ok"] or (p["expected_pop"] and p["pop"] != p["expected_pop"])
                 rtt = "" if p["rtt_ms"] is None else " %.1f ms" % p["rtt_ms"]
-                parts.append("%s <span class=\"mono\">%s</span>%s" % (_badge(p["pop"], colours), _e(p["instance"] or ""),
-                                                                       _e(rtt)))
+                parts.append("%s <span class=\"mono\">%s</span>%s" % (
+                    _badge(p["pop"], colours), _e(p["instance"] or ""), _e(rtt)))
             cells.append('<td%s data-vantage="%s" data-family="%s">%s</td>' % (
                 ' class="bad"' if bad else "", _e(vantage), _e(fam), "<br>".join(parts)))
         out.append('<tr><th data-vantage="%s">%s</th>%s</tr>' % (_e(vantage), label, "".join(cells)))
@@ -445,7 +445,7 @@ def screenshot_chromium(chromium, html_path, png_path, width=1200, height=900, t
         env = dict(os.environ, HOME=profile)
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
-                                  stdin=subprocess.DEVNULL)
+                                  stdin=subprocess.DEVNULL, check=False)
         except subprocess.TimeoutExpired:
             raise ReportError("Chromium did not finish the screenshot within %d s" % timeout)
         if proc.returncode != 0 or not os.path.exists(tmp_png) or os.path.getsize(tmp_png) == 0:

@@ -25,7 +25,15 @@ try:
 except ImportError as exc:  # pragma: no cover - reported by the module
     HAS_BOTO3 = False
     BOTO3_IMPORT_ERROR = exc
-    BotoCoreError = ClientError = WaiterError = Exception
+
+    class BotoCoreError(Exception):  # stand-ins so the except clauses below stay distinct; never raised
+        pass
+
+    class ClientError(Exception):
+        pass
+
+    class WaiterError(Exception):
+        pass
 
 THROTTLING_CODES = frozenset((
     "Throttling",

@@ -126,7 +126,7 @@ def _split_addresses(addresses, where, errors):
         if addr.compressed not in by_type[rtype]:
             by_type[rtype].append(addr.compressed)
     for rtype in by_type:
-        by_type[rtype].sort(key=lambda a: ipaddress.ip_address(a))
+        by_type[rtype].sort(key=ipaddress.ip_address)
     return by_type
 
 

@@ -5,7 +5,9 @@ stay out of the output, and one task checks several roles' argument specificatio
 import os
 import pathlib
 import subprocess
+import sys
 import textwrap
+from toolpath import BIN
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 
@@ -58,8 +60,8 @@ def run(tmp_path, play, *extra):
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_ROLES_PATH=str(tmp_path / "roles"))
     return subprocess.run(
-        [str(ROOT / ".venv/bin/ansible-playbook"), "-i", "localhost,", "-c", "local", str(play),
-         "-e", "ansible_python_interpreter=%s" % (ROOT / ".venv/bin/python"), *extra],
+        [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(play),
+         "-e", "ansible_python_interpreter=%s" % sys.executable, *extra],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False)
 
 

@@ -14,13 +14,14 @@ import os
 import pathlib
 import re
 import subprocess
+import sys
 import zipfile
 
 import pytest
 import yaml
+from toolpath import BIN
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
-BIN = ROOT / ".venv" / "bin"
 CONTROLLER = ROOT / "awx" / "controller.yml"
 CACHE = ROOT / ".cache" / "awx"
 ANSIBLE_PACKAGE = "ansible==12.3.0"  # the newest `ansible` for Python 3.11; it bundles awx.awx
@@ -186,7 +187,7 @@ def test_applying_with_ansible_keeps_injectors_for_awx(tmp_path):
     secrets = {"anycast_awx_vultr_api_key": "k", "anycast_awx_bgp_password_vultr": "p", "anycast_awx_ripe_api_key": "r",
                "anycast_awx_aws_access_key": "a", "anycast_awx_aws_secret_key": "s", "anycast_awx_ssh_private_key": "x"}
     run = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", "-e", "@%s" % CONTROLLER,
-                          "-e", json.dumps(secrets), "-e", "ansible_python_interpreter=%s" % (BIN / "python"),
+                          "-e", json.dumps(secrets), "-e", "ansible_python_interpreter=%s" % sys.executable,
                           str(play)], capture_output=True, text=True, cwd=tmp_path, timeout=120, env=_env())
     assert run.returncode == 0, run.stdout + run.stderr
     rendered = json.loads(out.read_text())

@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 import yaml
+from toolpath import BIN
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 SECRETS = {  # test values for the variables the examples reference
@@ -19,7 +20,7 @@ def run_playbook(inventory, *extra, env_extra=None):
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", **SECRETS)
     env.update(env_extra or {})
     return subprocess.run(
-        [str(ROOT / ".venv/bin/ansible-playbook"), "-i", str(inventory), str(ROOT / "playbooks/validate.yml"), *extra],
+        [str(BIN / "ansible-playbook"), "-i", str(inventory), str(ROOT / "playbooks/validate.yml"), *extra],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 

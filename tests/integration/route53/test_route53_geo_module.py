@@ -1,4 +1,4 @@
-"""anycast.network.route53_geo run in-process (patch_module_args) against moto in server mode on loopback."""
+"""anycast.network.route53_geo run in-process (tests/module_runner.py) against moto in server mode on loopback."""
 
 from __future__ import annotations
 

@@ -16,9 +16,9 @@ import subprocess
 import sys
 
 import yaml
+from toolpath import BIN
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
-BIN = ROOT / ".venv" / "bin"
 
 
 def inventory_json(inventory):

@@ -4,14 +4,16 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 import yaml
+from toolpath import BIN
 
 ROOT = Path(__file__).resolve().parents[3]
-VENV_BIN = ROOT / ".venv" / "bin"
+VENV_BIN = BIN
 ANNOUNCE = ROOT / "roles" / "bird" / "files" / "anycast-announce"
 
 needs_bird = pytest.mark.skipif(shutil.which("bird") is None, reason="BIRD 2 is not installed (apt install bird2)")
@@ -40,7 +42,7 @@ def render(tmp_path, scenarios):
             "bird_announce_command": str(d / "anycast-announce"),
             "bird_birdc": ["birdc", "-s", str(d / "bird.ctl")],
         }
-        hv = {"ansible_connection": "local", "ansible_python_interpreter": str(VENV_BIN / "python"),
+        hv = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
               "anycast_lab_state_dir": str(tmp_path)}
         hv.update(paths)
         hv.update(hostvars)

@@ -7,6 +7,7 @@ import pytest
 from ansible_collections.anycast.network.plugins.module_utils.converge import check as converge_check
 from ansible_collections.anycast.network.plugins.module_utils.converge import digest as converge_digest
 from ansible_collections.anycast.network.plugins.modules import converged
+from toolpath import BIN
 
 
 @pytest.fixture()
@@ -201,7 +202,7 @@ def test_a_fresh_instance_is_not_asked_but_gets_its_digest(tmp_path, fresh):
         "      vars: {ansible_python_interpreter: %s}\n"
         % ("true" if fresh else "false", tmp_path / "converged.json", tmp_path / "result.json", sys.executable))
     (tmp_path / "hosts.ini").write_text("fresh-1 ansible_connection=local ansible_python_interpreter=/nonexistent/python3\n")
-    run = subprocess.run([str(root / ".venv" / "bin" / "ansible-playbook"), "-i", str(tmp_path / "hosts.ini"),
+    run = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(tmp_path / "hosts.ini"),
                           str(playbook)],
                          capture_output=True, text=True, cwd=root, timeout=180,
                          env=dict(os.environ, ANSIBLE_CONFIG=str(root / "ansible.cfg")))
@@ -244,7 +245,7 @@ def _checks(tmp_path, pipelining):
     (tmp_path / "managed.conf").write_text("a\n")
     (tmp_path / "play.yml").write_text(CHECKS % {"dir": tmp_path})
     (tmp_path / "hosts.ini").write_text("i-1 ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
-    run = subprocess.run([str(root / ".venv" / "bin" / "ansible-playbook"), "-vvv", "-i", str(tmp_path / "hosts.ini"),
+    run = subprocess.run([str(BIN / "ansible-playbook"), "-vvv", "-i", str(tmp_path / "hosts.ini"),
                           str(tmp_path / "play.yml")], capture_output=True, text=True, cwd=root, timeout=180,
                          env=dict(os.environ, ANSIBLE_CONFIG=str(root / "ansible.cfg"),
                                   ANSIBLE_PIPELINING="1" if pipelining else "0"))

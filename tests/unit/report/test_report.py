@@ -5,14 +5,15 @@ import os
 import pathlib
 import shutil
 import subprocess
+import sys
 import time
 
 import pytest
 
 from ansible_collections.anycast.network.plugins.module_utils.report import catchment as rep
+from toolpath import BIN
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
-BIN = ROOT / ".venv" / "bin"
 SAMPLE = pathlib.Path(__file__).parent / "fixtures" / "verify_lab.json"
 CHROMIUM = rep.find_chromium()
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt install chromium)")
@@ -196,7 +197,7 @@ def _play(tmp_path, extra=(), check=False, verify=SAMPLE):
         "      check_mode: false\n" % (verify, tmp_path / "out" / "c.html", tmp_path / "out" / "c.png",
                                      tmp_path / "result.json"))
     cmd = [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", "-e",
-           "ansible_python_interpreter=%s" % (BIN / "python"), "-e", "renderer=pillow", str(playbook)] + list(extra)
+           "ansible_python_interpreter=%s" % sys.executable, "-e", "renderer=pillow", str(playbook)] + list(extra)
     if check:
         cmd.append("--check")
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=180,
@@ -255,7 +256,7 @@ def test_report_playbook_gathers_instances_and_writes_the_report(tmp_path):
     run = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(tmp_path / "hosts.ini"),
                           str(ROOT / "playbooks" / "report.yml"), "-e", "anycast_report_dir=%s" % tmp_path,
                           "-e", "anycast_report_renderer=pillow",
-                          "-e", "ansible_python_interpreter=%s" % (BIN / "python")],
+                          "-e", "ansible_python_interpreter=%s" % sys.executable],
                          capture_output=True, text=True, cwd=ROOT, timeout=180,
                          env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg")))
     assert run.returncode == 0, run.stdout + run.stderr

@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+from module_runner import patch_module_args  # ansible-core 2.19's, or the same for 2.18
 
 from ansible_collections.anycast.network.plugins.module_utils.route53 import client as route53_utils
 from ansible_collections.anycast.network.plugins.modules import route53_geo

@@ -4,20 +4,22 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from toolpath import BIN
 
 ROOT = Path(__file__).resolve().parents[3]
-PLAYBOOK = ROOT / ".venv/bin/ansible-playbook"
+PLAYBOOK = BIN / "ansible-playbook"
 
 
 def lab_inventory(tmp_path, intent, hosts=("lhr-1", "lhr-2", "ams-1")):
     """An inventory of lab-like instances, all local, with the contract's hostvars."""
     inv = {"all": {"vars": {"anycast_intent": intent, "ansible_connection": "local",
                             "anycast_lab_state_dir": str(tmp_path),
-                            "ansible_python_interpreter": str(ROOT / ".venv/bin/python")},
+                            "ansible_python_interpreter": sys.executable},
                    "children": {"anycast_instances": {"hosts": {}}}}}
     for i, name in enumerate(hosts):
         pop, n = name.rsplit("-", 1)
