@@ -157,8 +157,8 @@ class Dict(Field):
             return None
         choices = self.fields[self.variant].choices
         if isinstance(value, dict) and self.variant in value:
-            return value[self.variant]
-        if self.variant_from_name and name in choices:
+            return value[self.variant] if isinstance(value[self.variant], str) else None
+        if self.variant_from_name and isinstance(name, str) and name in choices:
             return name
         return None
 

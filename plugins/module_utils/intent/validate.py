@@ -388,7 +388,7 @@ class Validator:
                     self.err(_join(tpath, "acme_directory"), "must be the https:// URL of the ACME directory")
                 if "email" in tls and not re.match(r"^[^@\s]+@[^@\s]+$", str(tls["email"])):
                     self.err(_join(tpath, "email"), "'%s' is not an e-mail address" % tls["email"])
-            elif mode in schema.TLS.fields["mode"].choices:
+            elif isinstance(mode, str) and mode in schema.TLS.fields["mode"].choices:
                 for key in ("acme_directory", "email", "ca_root"):
                     if key in tls:
                         self.err(_join(tpath, key), "is only read with tls mode acme, and this service's mode is %s: "
@@ -706,6 +706,8 @@ class Validator:
             lpath = _join(path, i)
             if not isinstance(loc, dict):
                 continue
+            if any(not isinstance(loc.get(key), str) for key in ("continent", "country", "subdivision") if key in loc):
+                continue  # reported by the structure check with its path
             if "continent" in loc and "country" in loc:
                 self.err(lpath, "give a continent or a country, not both (Route53 takes one)")
                 continue
@@ -735,6 +737,12 @@ class Validator:
             seen[key] = lpath
 
     def check_geodns(self, geodns):
+        check = geodns.get("health_check")
+        if isinstance(check, dict) and check.get("protocol") == "tcp":
+            for key in ("path", "host"):
+                if key in check:
+                    self.err("geodns.health_check." + key, "is not used by a tcp health check (Route53 only opens a "
+                             "connection); remove it or use protocol http or https")
         zone = geodns.get("zone")
         if not rules.is_hostname(zone):
             self.err("geodns.zone", "'%s' is not a valid zone name (the Route53 hosted zone)" % (zone,))
