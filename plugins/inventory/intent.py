@@ -75,7 +75,8 @@ import os
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Constructable
 
-from ansible_collections.anycast.network.plugins.module_utils.intent.files import IntentFileError, load_intent_file, load_yaml
+from ansible_collections.anycast.network.plugins.module_utils.intent.files import (
+    IntentFileError, load_intent_file, load_yaml)
 
 # The lab's containers are rebuilt with new host keys and reached only over the lab's sealed networks: their keys
 # are neither checked nor written to known_hosts. Only the provider_lab group gets these options.

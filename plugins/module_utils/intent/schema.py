@@ -207,8 +207,9 @@ UPSTREAM = Dict(
                      why="the neighbour's AS number"),
         "multihop": Int("TTL of the session; vultr: fixed (2)", 1, 255, "multihop (the TTL for the session)",
                         default=1, kinds=("generic",)),
-        "password": Value("password", secret=True, doc="TCP-MD5 password (from a vault or the environment); vultr: from the instance's "
-                          "BGP tab", required=When("profile", ["vultr"], "by the {value} profile"),
+        "password": Value("password", secret=True,
+                          doc="TCP-MD5 password (from a vault or the environment); vultr: from the instance's BGP tab",
+                          required=When("profile", ["vultr"], "by the {value} profile"),
                           why="Vultr's sessions use a TCP-MD5 password (from the instance's BGP tab)"),
         "source": Value("address", "source address; default the instance's own address of that family; vultr: "
                         "fixed (the instance's own)", kinds=("generic",)),
@@ -367,7 +368,8 @@ REGISTRY = Dict(
                         why="the maintainer that protects the route objects"),
         "descr": Value("text", "descr of the route objects"),
         "api_key": Value("text", secret=True, doc="API key (from a vault or the environment); this or password"),
-        "password": Value("text", secret=True, doc="maintainer password (from a vault or the environment); this or api_key"),
+        "password": Value("text", secret=True,
+                          doc="maintainer password (from a vault or the environment); this or api_key"),
         "loa": Dict(LOA.doc, LOA.fields, "loa"),
         "output_dir": Value("text", "where the LOAs go, relative to the project root", default="loa"),
     })

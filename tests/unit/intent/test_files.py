@@ -2,7 +2,8 @@
 
 import pytest
 
-from ansible_collections.anycast.network.plugins.module_utils.intent.files import IntentFileError, load_intent_file, load_yaml
+from ansible_collections.anycast.network.plugins.module_utils.intent.files import (
+    IntentFileError, load_intent_file, load_yaml)
 
 
 def test_duplicate_pop_is_refused(tmp_path):
