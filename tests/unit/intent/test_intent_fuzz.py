@@ -64,7 +64,7 @@ def _container(intent, path):
 @st.composite
 def mutants(draw):
     intent = copy.deepcopy(BASE)
-    for _ in range(draw(st.integers(1, 3))):
+    for mutation in range(draw(st.integers(1, 3))):  # pylint: disable=unused-variable
         places = _paths(intent)
         if not places:
             break
