@@ -11,7 +11,39 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.anycast.network.plugins.module_utils.intent import derive
 from ansible_collections.anycast.network.plugins.module_utils.common.plain_data import plain as _plain
+from ansible_collections.anycast.network.plugins.module_utils.intent.files import IntentFileError, load_intent_file
 from ansible_collections.anycast.network.plugins.module_utils.intent.validate import validate
+
+INVENTORY_SUFFIXES = (".anycast.yml", ".anycast.yaml")
+DEFAULT_INTENT_FILE = "group_vars/all/intent.yml"
+
+
+def _intent_files(sources):
+    """The intent files of the run's anycast.network.intent inventory sources (files ending in .anycast.yml, or
+    directories holding one), each resolved as the inventory plugin resolves its intent_file option."""
+    from ansible_collections.anycast.network.plugins.module_utils.intent.files import load_yaml
+
+    configs = []
+    for source in sources if isinstance(sources, (list, tuple)) else [sources] if sources else []:
+        source = str(source)
+        if os.path.isdir(source):
+            configs += [os.path.join(source, name) for name in sorted(os.listdir(source))
+                        if name.endswith(INVENTORY_SUFFIXES)]
+        elif source.endswith(INVENTORY_SUFFIXES) and os.path.isfile(source):
+            configs.append(source)
+    files = []
+    for config in configs:
+        try:
+            data = load_yaml(config)
+        except Exception:  # pylint: disable=broad-except
+            continue  # the inventory plugin reports its own configuration
+        if not isinstance(data, dict) or data.get("plugin") not in ("anycast.network.intent", "intent"):
+            continue
+        name = data.get("intent_file") or DEFAULT_INTENT_FILE
+        path = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(config)), str(name)))
+        if path not in files:
+            files.append(path)
+    return files
 
 
 class ActionModule(ActionBase):
@@ -23,8 +55,19 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         result["changed"] = False
         args = self._task.args
+        files = _intent_files((task_vars or {}).get("ansible_inventory_sources"))
+        for path in files:
+            # Ansible only warns about a key written twice and keeps the last; an intent file that is empty or not
+            # YAML leaves no intent at all. Say so here, naming the file and line, rather than something vaguer.
+            try:
+                load_intent_file(path)
+            except IntentFileError as exc:
+                result.update(failed=True, msg="%s. Nothing was changed." % exc)
+                return result
         if "intent" not in args or args["intent"] is None:
-            result.update(failed=True, msg="No intent: define anycast_intent in the inventory (see docs/intent.md).")
+            where = " (the inventory's intent file is %s)" % ", ".join(files) if files else ""
+            result.update(failed=True, msg="No intent: define anycast_intent in the inventory%s; see docs/intent.md."
+                          % where)
             return result
         try:
             intent = _plain(args["intent"])

@@ -23,7 +23,11 @@ description:
     remembered. Every other host keeps Ansible's host key checking; the connection settings that are not about
     host keys (ControlMaster, ControlPersist, pipelining) stay in C(ansible.cfg).
   - The intent itself is loaded by Ansible as an ordinary variable (put it in C(group_vars/all/)); this plugin
-    reads the same file only for the host list, and tolerates a broken intent (validation reports it).
+    reads the same file only for the host list. An intent file that is missing, empty, not valid YAML (the error
+    names the line) or has a key written twice, and a lab topology that does not fit the intent's lab PoPs, fail
+    the inventory source with the collection's own message; set C(any_unparsed_is_failed) (section
+    C([inventory]) of C(ansible.cfg)) so that such a run stops at once. A parsable intent with mistakes is listed
+    as far as it can be and left to the validate step.
   - Inventory files for this plugin end in C(.anycast.yml) or C(.anycast.yaml).
 extends_documentation_fragment:
   - ansible.builtin.constructed
@@ -71,7 +75,8 @@ import os
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Constructable
 
-from ansible_collections.anycast.network.plugins.module_utils.intent.files import load_yaml
+from ansible_collections.anycast.network.plugins.module_utils.intent.files import (
+    IntentFileError, load_intent_file, load_yaml)
 
 # The lab's containers are rebuilt with new host keys and reached only over the lab's sealed networks: their keys
 # are neither checked nor written to known_hosts. Only the provider_lab group gets these options.
@@ -96,12 +101,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
                                         os.path.normpath(os.path.join(base, self.get_option("lab_topology"))))
         intent_path = os.path.join(base, self.get_option("intent_file"))
         try:
-            document = load_yaml(intent_path)
-        except (OSError, ValueError) as exc:
-            raise AnsibleParserError("Cannot read the intent %s: %s" % (intent_path, exc))
-        except Exception as exc:  # YAML errors: say where, no traceback
-            raise AnsibleParserError("The intent %s is not valid YAML: %s" % (intent_path, exc))
-        intent = document.get("anycast_intent") if isinstance(document, dict) else None
+            intent = load_intent_file(intent_path)
+        except IntentFileError as exc:
+            # Fails loudly: with `any_unparsed_is_failed` (see docs/intent.md) the run stops here, with this message.
+            raise AnsibleParserError(str(exc))
         if not isinstance(intent, dict) or not isinstance(intent.get("pops"), dict):
             return  # nothing to list; the validate step explains what is wrong
         for group in ("anycast_instances", "provider_lab", "provider_static", "provider_vultr"):

@@ -68,11 +68,13 @@ class When:
 class Value(Field):
     """A scalar whose meaning the validator checks in code (see VALUE_TYPES)."""
 
-    def __init__(self, type_name, doc, **kwargs):
+    def __init__(self, type_name, doc, block=False, secret=False, **kwargs):
         super().__init__(doc, **kwargs)
         if type_name not in VALUE_TYPES:
             raise ValueError("unknown value type %s" % type_name)
         self.type_name = type_name
+        self.block = block      # several lines of free text (cloud-init user data): kept exactly as written
+        self.secret = secret    # never repeated in a message
 
     @property
     def type_words(self):
@@ -155,8 +157,8 @@ class Dict(Field):
             return None
         choices = self.fields[self.variant].choices
         if isinstance(value, dict) and self.variant in value:
-            return value[self.variant]
-        if self.variant_from_name and name in choices:
+            return value[self.variant] if isinstance(value[self.variant], str) else None
+        if self.variant_from_name and isinstance(name, str) and name in choices:
             return name
         return None
 
@@ -205,8 +207,9 @@ UPSTREAM = Dict(
                      why="the neighbour's AS number"),
         "multihop": Int("TTL of the session; vultr: fixed (2)", 1, 255, "multihop (the TTL for the session)",
                         default=1, kinds=("generic",)),
-        "password": Value("password", "TCP-MD5 password (from a vault or the environment); vultr: from the instance's "
-                          "BGP tab", required=When("profile", ["vultr"], "by the {value} profile"),
+        "password": Value("password", secret=True,
+                          doc="TCP-MD5 password (from a vault or the environment); vultr: from the instance's BGP tab",
+                          required=When("profile", ["vultr"], "by the {value} profile"),
                           why="Vultr's sessions use a TCP-MD5 password (from the instance's BGP tab)"),
         "source": Value("address", "source address; default the instance's own address of that family; vultr: "
                         "fixed (the instance's own)", kinds=("generic",)),
@@ -226,7 +229,7 @@ VULTR = Dict(
         "image_id": Value("text", "marketplace image id (set this or os_id)"),
         "ssh_keys": List("names of SSH keys at Vultr", Value("text", ""), "ssh_key"),
         "startup_script": Value("text", "name of a startup script at Vultr"),
-        "user_data": Value("text", "cloud-init user data"),
+        "user_data": Value("text", "cloud-init user data (several lines)", block=True),
         "enable_ipv6": Bool("give the instance an IPv6 address"),
         "tags": List("extra tags", Value("text", ""), "tag"),
     })
@@ -287,7 +290,8 @@ ZONE = Dict(
     "a zone", section="zone", fields={
         "name": Value("hostname", "the zone's origin", required=True, why="the zone's name, e.g. example.net"),
         "hostmaster": Value("hostname", "the SOA mailbox, e.g. `hostmaster.example.net`"),
-        "ttl": Int("default TTL in seconds", 1, 2147483647, "the default TTL in seconds"),
+        "ttl": Int("not supported yet (refused): every zone's default TTL is the DNS role's; set `ttl` on a record",
+                   1, 2147483647, "the default TTL in seconds"),
         "records": List("the zone's records", RECORD, "record"),
     })
 
@@ -315,7 +319,8 @@ SERVICE = Dict(
         "health_path": Value("urlpath", "health endpoint", default="/healthz", kinds=("web",)),
         "proxy_to": Value("url", "`http(s)://` URL of an application on the instance to reverse-proxy to",
                           kinds=("web",)),
-        "root": Value("text", "directory of static files to serve", kinds=("web",)),
+        "root": Value("text", "not supported yet (refused): a web service serves its own page or proxies to `proxy_to`",
+                      kinds=("web",)),
         "tls": Dict(TLS.doc, TLS.fields, "tls", kinds=("web",)),
         "zones": List("the zones the service serves", ZONE, "zone", min_items=1, required=True, kinds=("dns",),
                       why="the zones this DNS service serves"),
@@ -362,8 +367,9 @@ REGISTRY = Dict(
         "mnt_by": Value("text", "the maintainer that protects the route objects, e.g. `EXAMPLE-MNT`", required=True,
                         why="the maintainer that protects the route objects"),
         "descr": Value("text", "descr of the route objects"),
-        "api_key": Value("text", "API key (from a vault or the environment); this or password"),
-        "password": Value("text", "maintainer password (from a vault or the environment); this or api_key"),
+        "api_key": Value("text", secret=True, doc="API key (from a vault or the environment); this or password"),
+        "password": Value("text", secret=True,
+                          doc="maintainer password (from a vault or the environment); this or api_key"),
         "loa": Dict(LOA.doc, LOA.fields, "loa"),
         "output_dir": Value("text", "where the LOAs go, relative to the project root", default="loa"),
     })

@@ -70,6 +70,9 @@ class Validator:
         self.prefixes = []          # ipaddress networks that parsed
         self.address_owner = {}     # ip -> path of first use
         self.host_names = {}        # instance host name -> path
+        self.zone_owner = {}        # zone origin -> path of the zone that serves it
+        self.neighbors = []         # (ip, path) of generic upstreams' neighbours
+        self.unicast = []           # (ip, path) of static hosts' own addresses
 
     # -- helpers -------------------------------------------------------------
     def err(self, path, message):
@@ -81,6 +84,17 @@ class Validator:
     def shape(self, path, message):
         self.structural.add(path)
         self.problems.append(Problem(path, message))
+
+    def guard(self, path, check, *args):
+        """Run one check of meaning; a value of a type it did not expect below `path` ends that check only.
+        The structure pass has reported such a value with its own path; when it has not, say where to look."""
+        try:
+            return check(*args)
+        except Exception as exc:  # pylint: disable=broad-except
+            if not any(p == path or p.startswith(path + ".") or p.startswith(path + "[") for p in self.structural):
+                self.err(path, "could not be checked: a value below it has an unexpected type (%s)"
+                         % type(exc).__name__)
+            return None
 
     # -- structure, from the schema -----------------------------------------
     def structure(self, value, field, path, name=None):
@@ -117,7 +131,36 @@ class Validator:
                            "%s must be between %d and %d, not %d" % (field.meaning, field.lo, field.hi, value))
         elif isinstance(field, schema.Choice):
             if not isinstance(value, str) or value not in field.choices:
-                self.shape(path, "unknown %s '%s': use %s" % (field.label, value, field.use()))
+                shown = "'%s'" % value if isinstance(value, str) else _describe(value)
+                self.shape(path, "unknown %s %s: use %s" % (field.label, shown, field.use()))
+        elif isinstance(field, schema.Value):
+            self.structure_value(value, field, path)
+
+    def structure_value(self, value, field, path):
+        """A scalar's type and surrounding whitespace; its meaning is checked by the code below."""
+        kind = field.type_name
+        if kind == "asn":
+            return  # check_asn explains a string ASN ('write the ASN as a number')
+        if kind == "any" and isinstance(value, list):
+            for i, item in enumerate(value):
+                self.structure_value(item, schema.Value("text", ""), _join(path, i))
+            return
+        if kind == "record_value" and _is_int(value):
+            return
+        if not isinstance(value, str):
+            what = "text" if kind in ("text", "any", "password", "record_value") else "a %s" % schema.VALUE_TYPES[kind]
+            if field.secret:
+                self.shape(path, "must be text (quote it in YAML), not %s" % _kind_of(value))
+            else:
+                self.shape(path, "must be %s, not %s" % (what, _describe(value)))
+            return
+        if field.block or kind == "file":
+            return
+        if value != value.strip():
+            self.shape(path, "has spaces or a line break before or after it: remove them (they would reach the "
+                       "configuration as part of the value)")
+        elif kind != "password" and ("\n" in value or "\r" in value):
+            self.shape(path, "must be one line")
 
     def structure_dict(self, value, field, path, name):
         if not isinstance(value, dict):
@@ -154,23 +197,27 @@ class Validator:
             self.err("anycast_intent", "the intent must be a mapping with network, asn, prefixes, services and pops; got %s"
                      % _describe(intent))
             return self.problems
-        self.structure(intent, schema.INTENT, "")
+        self.guard("anycast_intent", self.structure, intent, schema.INTENT, "")
         self.allow_doc = intent.get("allow_documentation_resources") is True
-        self.check_network(intent.get("network"))
-        self.check_asn(intent.get("asn"), "asn", own=True)
-        self.check_prefixes(intent.get("prefixes"))
-        self.check_services(intent.get("services"))
+        self.guard("network", self.check_network, intent.get("network"))
+        self.guard("asn", self.check_asn, intent.get("asn"), "asn", True)
+        self.guard("prefixes", self.check_prefixes, intent.get("prefixes"))
+        self.guard("services", self.check_services, intent.get("services"))
         defaults = intent.get("defaults") if isinstance(intent.get("defaults"), dict) else {}
         if "upstreams" in defaults:
-            self.check_upstreams(defaults["upstreams"], "defaults.upstreams")
+            self.guard("defaults.upstreams", self.check_upstreams, defaults["upstreams"], "defaults.upstreams")
         if "vultr" in defaults:
-            self.check_vultr(defaults["vultr"], "defaults.vultr")
-        self.check_pops(intent.get("pops"), defaults)
+            self.guard("defaults.vultr", self.check_vultr, defaults["vultr"], "defaults.vultr")
+        self.guard("pops", self.check_pops, intent.get("pops"), defaults)
+        self.guard("pops", self.check_address_pairs)
         if isinstance(intent.get("geodns"), dict):
-            self.check_geodns(intent["geodns"])
+            self.guard("geodns", self.check_geodns, intent["geodns"])
         if isinstance(intent.get("registry"), dict):
-            self.check_registry(intent["registry"])
-        metrics = intent.get("metrics")
+            self.guard("registry", self.check_registry, intent["registry"])
+        self.guard("metrics", self.check_metrics, intent.get("metrics"))
+        return self.problems
+
+    def check_metrics(self, metrics):
         if isinstance(metrics, dict):
             ports = [metrics.get(key) for key in ("node_exporter_port", "bird_exporter_port")]
             if _is_int(ports[0]) and ports[0] == ports[1]:
@@ -181,7 +228,6 @@ class Validator:
                 except ValueError:
                     self.err("metrics.scrape_from[%d]" % i, "'%s' is not a prefix (the addresses allowed to scrape "
                              "the exporters, e.g. 192.0.2.10/32)" % (raw,))
-        return self.problems
 
     def check_network(self, name):
         if name is None:
@@ -264,14 +310,17 @@ class Validator:
                 self.err(path, "'%s' is not a usable service name: lowercase letters, digits and dashes" % (name,))
             if not isinstance(svc, dict):
                 continue
-            kind = schema.SERVICE.variant_of(svc, name)
-            self.check_service_addresses(svc.get("addresses"), _join(path, "addresses"))
-            if "prefixes" in svc:
-                self.check_service_prefixes(svc, path)
-            if kind == "web":
-                self.check_web(svc, path)
-            elif kind == "dns":
-                self.check_dns(svc, path)
+            self.guard(path, self.check_service, name, svc, path)
+
+    def check_service(self, name, svc, path):
+        kind = schema.SERVICE.variant_of(svc, name)
+        self.check_service_addresses(svc.get("addresses"), _join(path, "addresses"))
+        if "prefixes" in svc:
+            self.check_service_prefixes(svc, path)
+        if kind == "web":
+            self.check_web(svc, path)
+        elif kind == "dns":
+            self.check_dns(svc, path)
 
     def check_service_addresses(self, addresses, path):
         for i, raw in enumerate(_items(addresses)):
@@ -283,6 +332,13 @@ class Validator:
             if self.prefixes and not any(ip in n for n in self.prefixes):
                 self.err(apath, "%s is outside every announced prefix (%s): nobody could reach it over anycast"
                          % (ip, ", ".join(str(n) for n in self.prefixes)))
+            for net in self.prefixes:
+                if net.version == 4 and ip in net and ip in (net.network_address, net.broadcast_address):
+                    # RFC 919 / RFC 922: the all-zeros and all-ones host parts mean "this network" and "broadcast";
+                    # hosts and routers treat packets to them specially (or drop them).
+                    self.err(apath, "%s is the %s address of %s (RFC 919, RFC 922): many hosts and routers will not "
+                             "answer or forward it; use another address of the prefix"
+                             % (ip, "network" if ip == net.network_address else "broadcast", net))
             if ip in self.address_owner:
                 self.err(apath, "%s is already used by %s: each service needs its own anycast address"
                          % (ip, self.address_owner[ip]))
@@ -305,6 +361,9 @@ class Validator:
         for i, host in enumerate(_items(svc.get("hostnames"))):
             if not rules.is_hostname(host):
                 self.err(_join(path, "hostnames[%d]" % i), "'%s' is not a valid host name" % (host,))
+        if "root" in svc:
+            self.err(_join(path, "root"), "is not supported yet: a web service serves its own page, or proxies to "
+                     "proxy_to; serving a directory of static files is planned. Remove root")
         hp = svc.get("health_path", "/healthz")
         if not isinstance(hp, str) or not hp.startswith("/") or any(c.isspace() for c in hp):
             self.err(_join(path, "health_path"), "must be a URL path starting with /, e.g. /healthz")
@@ -316,15 +375,24 @@ class Validator:
         tls = svc.get("tls")
         if isinstance(tls, dict):
             tpath = _join(path, "tls")
-            if tls.get("mode", schema.TLS.fields["mode"].default) == "acme":
+            mode = tls.get("mode", schema.TLS.fields["mode"].default)
+            if mode == "acme":
                 if not svc.get("hostnames"):
                     self.err(_join(path, "hostnames"), "is required with tls mode acme: the certificate is for "
                              "these names")
+                elif "acme_directory" not in tls:
+                    self.err(_join(tpath, "acme_directory"), "is required with tls mode acme: the https:// URL of "
+                             "the ACME directory (e.g. Let's Encrypt's)")
                 url = urlparse(str(tls.get("acme_directory", "")))
                 if "acme_directory" in tls and (url.scheme != "https" or not url.hostname):
                     self.err(_join(tpath, "acme_directory"), "must be the https:// URL of the ACME directory")
                 if "email" in tls and not re.match(r"^[^@\s]+@[^@\s]+$", str(tls["email"])):
                     self.err(_join(tpath, "email"), "'%s' is not an e-mail address" % tls["email"])
+            elif isinstance(mode, str) and mode in schema.TLS.fields["mode"].choices:
+                for key in ("acme_directory", "email", "ca_root"):
+                    if key in tls:
+                        self.err(_join(tpath, key), "is only read with tls mode acme, and this service's mode is %s: "
+                                 "remove it or set mode: acme" % mode)
 
     def check_dns(self, svc, path):
         zpath = _join(path, "zones")
@@ -336,45 +404,78 @@ class Validator:
             zname = zone.get("name")
             if not rules.is_hostname(zname):
                 self.err(_join(p, "name"), "'%s' is not a valid zone name" % (zname,))
-            elif zname.rstrip(".") in names:
-                self.err(_join(p, "name"), "zone %s is already defined at %s" % (zname, names[zname.rstrip(".")]))
+                origin = None
             else:
-                names[zname.rstrip(".")] = p
+                origin = zname.rstrip(".").lower()
+                if origin in names:
+                    self.err(_join(p, "name"), "zone %s is already defined at %s" % (zname, names[origin]))
+                elif origin in self.zone_owner:
+                    # NSD on every instance serves every zone of every DNS service; two services cannot both be
+                    # authoritative for one zone (one SOA, RFC 1035 section 4.3.4).
+                    self.err(_join(p, "name"), "zone %s is already served by %s: each zone is served by one DNS "
+                             "service only" % (origin, self.zone_owner[origin]))
+                names[origin] = p
+                self.zone_owner.setdefault(origin, p)
             if "hostmaster" in zone and not rules.is_hostname(str(zone["hostmaster"]).replace("@", ".")):
                 self.err(_join(p, "hostmaster"), "'%s' is not a valid SOA mailbox name" % zone["hostmaster"])
+            if "ttl" in zone:
+                self.err(_join(p, "ttl"), "is not supported yet: every zone's default TTL is the DNS role's "
+                         "(nsd_default_ttl, 300 s); set ttl on the records that need another")
+            owners = {}
             for j, rec in enumerate(_items(zone.get("records"))):
-                self.check_record(rec, _join(p, "records[%d]" % j))
+                rpath = _join(p, "records[%d]" % j)
+                owner = self.guard(rpath, self.check_record, rec, rpath, origin)
+                if owner is not None:
+                    owners.setdefault(owner, []).append((rec.get("type"), rpath))
+            if origin is not None:
+                self.check_cnames(owners, origin)
 
-    def check_record(self, rec, path):
+    def check_cnames(self, owners, origin):
+        """RFC 1034 section 3.6.2 and RFC 2181 section 10.1: a name with a CNAME has no other data. The apex always
+        has the SOA and NS records, so a CNAME cannot be there (NSD refuses such a zone)."""
+        for owner, entries in owners.items():
+            cnames = [rpath for rtype, rpath in entries if rtype == "CNAME"]
+            if not cnames:
+                continue
+            if owner == origin + ".":
+                self.err(cnames[0], "a CNAME cannot be at the zone apex (%s), which has the zone's SOA and NS records "
+                         "(RFC 1034 section 3.6.2, RFC 2181 section 10.1); use A/AAAA records there" % origin)
+            elif len(entries) > 1:
+                others = [rpath for rtype, rpath in entries if rpath != cnames[0]]
+                self.err(cnames[0], "a CNAME at %s cannot share its name with other records (%s): a name with a "
+                         "CNAME has no other data (RFC 1034 section 3.6.2, RFC 2181 section 10.1)"
+                         % (owner, ", ".join(others)))
+
+    def check_record(self, rec, path, origin=None):
+        """One record as the zone writer and NSD would take it. Returns its absolute owner name (lower case, with
+        the trailing dot) when the name is valid and the zone's origin known, else None."""
         if not isinstance(rec, dict):
-            return
+            return None
         name, rtype, value = rec.get("name"), rec.get("type"), rec.get("value")
-        if not isinstance(name, str) or not (name == "@" or rules.is_hostname(name.lower(), allow_wildcard=True)
-                                             or re.match(r"^_[a-z0-9-]+(\._[a-z0-9-]+)*(\.[a-z0-9.-]+)?$", name)):
+        owner = None
+        if not isinstance(name, str) or not _owner_ok(name):
             self.err(_join(path, "name"), "'%s' is not a valid owner name (use @ for the zone apex)" % (name,))
+        elif origin is not None:
+            owner = _absolute(name, origin)
+            if not (owner == origin + "." or owner.endswith("." + origin + ".")):
+                self.err(_join(path, "name"), "%s is outside the zone %s: a zone only holds names at or below its "
+                         "origin (RFC 1034 section 4.2); write the name relative to the zone, or @ for the apex"
+                         % (name, origin))
+                owner = None
         if rtype not in rules.RECORD_TYPES:
-            return
+            return owner
         vpath = _join(path, "value")
-        if not isinstance(value, (str, int)) or str(value) == "":
+        if not isinstance(value, (str, int)) or isinstance(value, bool) or str(value) == "":
             self.err(vpath, "is required")
-            return
+            return owner
         value = str(value)
         if "\n" in value or "\r" in value:
             self.err(vpath, "must be one line: a newline would inject records into the zone file")
-            return
-        ip = _ip(value)
-        if rtype == "A" and (ip is None or ip.version != 4):
-            self.err(vpath, "an A record needs an IPv4 address, not '%s'" % value)
-        elif rtype == "AAAA" and (ip is None or ip.version != 6):
-            self.err(vpath, "an AAAA record needs an IPv6 address, not '%s'" % value)
-        elif rtype in ("CNAME", "NS") and not rules.is_hostname(value.lower()):
-            self.err(vpath, "a %s record needs a host name, not '%s'" % (rtype, value))
-        elif rtype == "MX":
-            parts = value.split()
-            if len(parts) != 2 or not parts[0].isdigit() or int(parts[0]) > 65535 or not rules.is_hostname(parts[1].lower()):
-                self.err(vpath, "an MX record is 'preference host', e.g. '10 mail.example.net.', not '%s'" % value)
-        elif rtype == "TXT" and any(ord(c) < 32 for c in value):
-            self.err(vpath, "a TXT record cannot hold control characters")
+            return owner
+        message = _record_problem(rtype, value)
+        if message:
+            self.err(vpath, message)
+        return owner
 
     # -- PoPs ----------------------------------------------------------------------
     def check_pops(self, pops, defaults):
@@ -394,7 +495,7 @@ class Validator:
                 groups[group] = name
             if not isinstance(pop, dict):
                 continue
-            self.check_pop(name, pop, path, defaults)
+            self.guard(path, self.check_pop, name, pop, path, defaults)
 
     def check_pop(self, name, pop, path, defaults):
         provider = pop.get("provider")
@@ -457,9 +558,11 @@ class Validator:
                     ip = _ip(host[key])
                     if ip is None or ip.version != version:
                         self.err(_join(hpath, key), "'%s' is not an IPv%d address" % (host[key], version))
-                    elif any(ip in n for n in self.prefixes):
-                        self.err(_join(hpath, key), "%s is inside an anycast prefix: an instance needs a unicast "
-                                 "address of its provider" % ip)
+                    elif self.anycast_use(ip):
+                        self.err(_join(hpath, key), "%s is %s: an instance needs a unicast address of its provider"
+                                 % (ip, self.anycast_use(ip)))
+                    else:
+                        self.unicast.append((ip, _join(hpath, key)))
         return len(hosts) if isinstance(hosts, list) else 0
 
     def check_vultr(self, vultr, path):
@@ -488,44 +591,100 @@ class Validator:
     def check_upstreams(self, upstreams, path):
         for i, up in enumerate(_items(upstreams)):
             upath = _join(path, i)
-            if not isinstance(up, dict):
-                continue
-            profile = up.get("profile")
-            if profile not in rules.PROFILES:
-                continue
-            if profile == "vultr":
-                for key in ("neighbor", "asn", "multihop", "source"):
-                    if key in up:
-                        self.err(_join(upath, key), "is fixed by the vultr profile (neighbour %s / %s, AS%d, multihop "
-                                 "%d, source = the instance's own address); use profile generic to set it"
-                                 % (rules.VULTR_NEIGHBOR4, rules.VULTR_NEIGHBOR6, rules.VULTR_PEER_ASN,
-                                    rules.VULTR_MULTIHOP))
-                if "password" in up and not up["password"]:
-                    self.err(_join(upath, "password"), "is empty: the variable or lookup it references gave nothing")
+            if isinstance(up, dict):
+                self.guard(upath, self.check_upstream, up, upath)
+
+    def check_upstream(self, up, upath):
+        profile = up.get("profile")
+        if profile not in rules.PROFILES:
+            return
+        if profile == "vultr":
+            for key in ("neighbor", "asn", "multihop", "source"):
+                if key in up:
+                    self.err(_join(upath, key), "is fixed by the vultr profile (neighbour %s / %s, AS%d, multihop "
+                             "%d, source = the instance's own address); use profile generic to set it"
+                             % (rules.VULTR_NEIGHBOR4, rules.VULTR_NEIGHBOR6, rules.VULTR_PEER_ASN,
+                                rules.VULTR_MULTIHOP))
+            if "import" in up:
+                self.err(_join(upath, "import"), "is fixed by the vultr profile: nothing is accepted from Vultr's "
+                         "route servers (import none); use profile generic to set it")
+            if "host_routes" in up:
+                self.err(_join(upath, "host_routes"), "is not used by the vultr profile: Vultr's sessions announce "
+                         "the anycast prefixes only, never the instance's own /32 or /128; remove it")
+            if "password" in up and not up["password"]:
+                self.err(_join(upath, "password"), "is empty: the variable or lookup it references gave nothing")
+        else:
+            neighbor = _ip(up.get("neighbor"))
+            if "neighbor" in up and neighbor is None:
+                self.err(_join(upath, "neighbor"), "'%s' is not an IP address: BGP neighbours are addressed by IP"
+                         % (up.get("neighbor"),))
+            elif neighbor is not None:
+                self.check_neighbor(neighbor, _join(upath, "neighbor"))
+            if "asn" in up:
+                peer = self.check_asn(up["asn"], _join(upath, "asn"))
+                if peer is not None and peer == self.asn:
+                    self.err(_join(upath, "asn"), "AS%d is your own ASN: upstream sessions are eBGP, to another AS"
+                             % peer)
+            if "source" in up:
+                src = _ip(up["source"])
+                if src is None:
+                    self.err(_join(upath, "source"), "'%s' is not an IP address" % (up["source"],))
+                elif neighbor is not None and src.version != neighbor.version:
+                    self.err(_join(upath, "source"), "%s is IPv%d but the neighbour %s is IPv%d"
+                             % (src, src.version, neighbor, neighbor.version))
+                elif src == neighbor:
+                    self.err(_join(upath, "source"), "%s is the neighbour's own address: the source is this "
+                             "instance's unicast address" % src)
+                else:
+                    self.check_source(src, _join(upath, "source"))
+            if "password" in up and not up["password"]:
+                self.err(_join(upath, "password"), "is empty: the variable or lookup it references gave nothing; "
+                         "remove the key for a session without a password")
+        self.check_password(up.get("password"), _join(upath, "password"))
+        self.check_te(up, upath)
+        if "provider_name" in up and (not isinstance(up["provider_name"], str) or "\n" in up["provider_name"]):
+            self.err(_join(upath, "provider_name"), "must be one line of text")
+
+    def anycast_use(self, ip):
+        """Why `ip` is ours to announce (a service address or inside our prefixes), or None."""
+        if ip in self.address_owner:
+            return "the anycast service address %s" % self.address_owner[ip]
+        net = next((n for n in self.prefixes if ip in n), None)
+        return "inside our anycast prefix %s" % net if net is not None else None
+
+    def check_neighbor(self, ip, path):
+        ours = self.anycast_use(ip)
+        if ours:
+            self.err(path, "%s is %s: the neighbour is the provider's router, reached over the provider's network, "
+                     "never one of our anycast addresses" % (ip, ours))
+        elif ip.is_unspecified or ip.is_loopback or ip.is_multicast or ip == ipaddress.ip_address("255.255.255.255"):
+            self.err(path, "%s cannot be a BGP neighbour (unspecified, loopback, multicast or broadcast address)" % ip)
+        elif ip.version == 6 and ip.is_link_local:
+            self.err(path, "%s is an IPv6 link-local address: a session to it needs the interface, which the intent "
+                     "cannot name; use the router's global address" % ip)
+        else:
+            self.neighbors.append((ip, path))
+
+    def check_source(self, ip, path):
+        ours = self.anycast_use(ip)
+        if ours:
+            self.err(path, "%s is %s: a session from an anycast address would be answered by whichever instance is "
+                     "nearest; the source must be this instance's own unicast address" % (ip, ours))
+        elif ip.is_unspecified or ip.is_loopback or ip.is_multicast:
+            self.err(path, "%s cannot be a session's source (unspecified, loopback or multicast address)" % ip)
+
+    def check_address_pairs(self):
+        """Every static host's own address against the others and against the neighbours."""
+        seen = {}
+        for ip, path in self.unicast:
+            if ip in seen:
+                self.err(path, "%s is also the address of %s: every host needs its own address" % (ip, seen[ip]))
             else:
-                neighbor = _ip(up.get("neighbor"))
-                if "neighbor" in up and neighbor is None:
-                    self.err(_join(upath, "neighbor"), "'%s' is not an IP address: BGP neighbours are addressed by IP"
-                             % (up.get("neighbor"),))
-                if "asn" in up:
-                    peer = self.check_asn(up["asn"], _join(upath, "asn"))
-                    if peer is not None and peer == self.asn:
-                        self.err(_join(upath, "asn"), "AS%d is your own ASN: upstream sessions are eBGP, to another AS"
-                                 % peer)
-                if "source" in up:
-                    src = _ip(up["source"])
-                    if src is None:
-                        self.err(_join(upath, "source"), "'%s' is not an IP address" % (up["source"],))
-                    elif neighbor is not None and src.version != neighbor.version:
-                        self.err(_join(upath, "source"), "%s is IPv%d but the neighbour %s is IPv%d"
-                                 % (src, src.version, neighbor, neighbor.version))
-                if "password" in up and not up["password"]:
-                    self.err(_join(upath, "password"), "is empty: the variable or lookup it references gave nothing; "
-                             "remove the key for a session without a password")
-            self.check_password(up.get("password"), _join(upath, "password"))
-            self.check_te(up, upath)
-            if "provider_name" in up and (not isinstance(up["provider_name"], str) or "\n" in up["provider_name"]):
-                self.err(_join(upath, "provider_name"), "must be one line of text")
+                seen[ip] = path
+        for ip, path in self.neighbors:
+            if ip in seen:
+                self.err(path, "%s is the address of the host %s: the neighbour is the provider's router, not one "
+                         "of our instances" % (ip, seen[ip]))
 
     def check_password(self, password, path):
         if password is None or password == "":
@@ -547,6 +706,8 @@ class Validator:
             lpath = _join(path, i)
             if not isinstance(loc, dict):
                 continue
+            if any(not isinstance(loc.get(key), str) for key in ("continent", "country", "subdivision") if key in loc):
+                continue  # reported by the structure check with its path
             if "continent" in loc and "country" in loc:
                 self.err(lpath, "give a continent or a country, not both (Route53 takes one)")
                 continue
@@ -576,6 +737,12 @@ class Validator:
             seen[key] = lpath
 
     def check_geodns(self, geodns):
+        check = geodns.get("health_check")
+        if isinstance(check, dict) and check.get("protocol") == "tcp":
+            for key in ("path", "host"):
+                if key in check:
+                    self.err("geodns.health_check." + key, "is not used by a tcp health check (Route53 only opens a "
+                             "connection); remove it or use protocol http or https")
         zone = geodns.get("zone")
         if not rules.is_hostname(zone):
             self.err("geodns.zone", "'%s' is not a valid zone name (the Route53 hosted zone)" % (zone,))
@@ -620,6 +787,90 @@ class Validator:
             check_free_text(value, "the text")
         except RegistryError as exc:
             self.err(path, exc.msg[len("the text "):] if exc.msg.startswith("the text ") else exc.msg)
+
+
+OWNER_LABEL = re.compile(r"^_?[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$")
+CAA_RE = re.compile(r'^(\d{1,3})\s+(issue|issuewild|iodef)\s+"((?:[^"\\]|\\.)*)"$')
+TXT_QUOTED_RE = re.compile(r'^(?:"((?:[^"\\]|\\.)*)"\s*)+$')
+
+
+def _owner_ok(name):
+    """An owner name as the zone writer takes it: @, or labels of letters, digits, dashes and underscores
+    (a leading underscore for SRV and TXT names such as _dmarc), `*` only as the first label (RFC 4592)."""
+    if name == "@":
+        return True
+    bare = name[:-1] if name.endswith(".") else name
+    labels = bare.lower().split(".")
+    if not bare or len(bare) > 253:
+        return False
+    if labels[0] == "*":
+        labels = labels[1:]
+    return all(OWNER_LABEL.match(label) for label in labels)
+
+
+def _absolute(name, origin):
+    """The absolute owner name (lower case, trailing dot) of a record name of the zone `origin`."""
+    if name == "@":
+        return origin + "."
+    if name.endswith("."):
+        return name.lower()
+    return ("%s.%s." % (name, origin)).lower()
+
+
+def _u16(text):
+    return text.isdigit() and int(text) <= 65535
+
+
+def _record_problem(rtype, value):
+    """What is wrong with one record's value, as NSD and the RFCs would judge it, or None."""
+    ip = _ip(value)
+    if rtype == "A" and (ip is None or ip.version != 4 or value != value.strip()):
+        return "an A record needs an IPv4 address, not '%s'" % value
+    if rtype == "AAAA" and (ip is None or ip.version != 6 or value != value.strip()):
+        return "an AAAA record needs an IPv6 address, not '%s'" % value
+    if rtype in ("CNAME", "NS") and not rules.is_hostname(value.lower()):
+        return "a %s record needs a host name, not '%s'" % (rtype, value)
+    if rtype == "MX":
+        parts = value.split()
+        # RFC 1035 section 3.3.9: preference (16 bits) and exchange; RFC 7505: "0 ." is the null MX.
+        if len(parts) != 2 or not _u16(parts[0]) or not (rules.is_hostname(parts[1].lower()) or parts[1] == "."):
+            return "an MX record is 'preference host', e.g. '10 mail.example.net.', not '%s'" % value
+    if rtype == "SRV":
+        parts = value.split()
+        # RFC 2782: priority, weight and port (16 bits each), then the target host ("." for no service).
+        if len(parts) != 4 or not all(_u16(p) for p in parts[:3]) \
+                or not (rules.is_hostname(parts[3].lower()) or parts[3] == "."):
+            return ("an SRV record is 'priority weight port target' with numbers 0-65535 (RFC 2782), e.g. "
+                    "'10 5 443 www.example.net.', not '%s'" % value)
+    if rtype == "CAA":
+        match = CAA_RE.match(value)
+        # RFC 8659 section 4.1: flags 0-255, tag issue, issuewild or iodef, value in quotes.
+        if not match or int(match.group(1)) > 255:
+            return ("a CAA record is 'flags tag \"value\"' with flags 0-255 and tag issue, issuewild or iodef "
+                    "(RFC 8659), e.g. '0 issue \"letsencrypt.org\"', not '%s'" % value)
+        if match.group(2) == "iodef" and not re.match(r"^(mailto:|https?://)", match.group(3)):
+            return "a CAA iodef value is a mailto: or https:// URL (RFC 8659 section 4.4), not '%s'" % match.group(3)
+    if rtype == "TXT":
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            return "a TXT record cannot hold control characters"
+        if value.startswith('"'):
+            # Written as it is: quoted strings of at most 255 bytes each (RFC 1035 section 3.3.14).
+            match = TXT_QUOTED_RE.match(value)
+            if not match or any(len(s.encode("utf-8")) > 255 for s in re.findall(r'"((?:[^"\\]|\\.)*)"', value)):
+                return ("a TXT value that starts with a quote is written to the zone as it is: it must be quoted "
+                        "strings of at most 255 bytes each, e.g. '\"v=spf1 -all\"'; or write it without quotes")
+    return None
+
+
+def _kind_of(value):
+    """What a value is, without the value itself (for secrets)."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "text"
 
 
 def _describe(value):

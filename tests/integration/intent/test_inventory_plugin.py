@@ -57,3 +57,25 @@ def test_static_hosts_keep_host_key_checking():
     assert hosts
     for host in hosts:
         assert _effective(data, host, "ansible_ssh_common_args") == []
+
+
+def _failing_inventory(tmp_path, intent_text):
+    (tmp_path / "group_vars/all").mkdir(parents=True)
+    (tmp_path / "group_vars/all/intent.yml").write_text(intent_text)
+    (tmp_path / "hosts.anycast.yml").write_text((ROOT / "inventories/static-example/hosts.anycast.yml").read_text())
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED="true")
+    return subprocess.run([ANSIBLE_INVENTORY, "-i", str(tmp_path / "hosts.anycast.yml"), "--list"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_an_empty_intent_file_fails_the_inventory_with_its_name(tmp_path):
+    proc = _failing_inventory(tmp_path, "# nothing yet\n")
+    assert proc.returncode != 0
+    assert "The intent file %s is empty" % (tmp_path / "group_vars/all/intent.yml") in proc.stdout + proc.stderr
+
+
+def test_a_duplicate_key_fails_the_inventory_with_its_line(tmp_path):
+    proc = _failing_inventory(tmp_path, "anycast_intent:\n  pops: {}\n  pops: {}\n")
+    assert proc.returncode != 0
+    assert "the key 'pops' is written twice (the second time at line 3)" in proc.stdout + proc.stderr

@@ -55,3 +55,38 @@ def test_missing_secret_is_named(tmp_path):
     proc = run_playbook(ROOT / "inventories/static-example", env_extra={"ANYCAST_LON_BGP_PASSWORD": ""})
     assert proc.returncode != 0
     assert "pops.lon.upstreams[0].password" in proc.stdout
+
+
+def _inventory_with(tmp_path, text):
+    (tmp_path / "group_vars/all").mkdir(parents=True)
+    (tmp_path / "group_vars/all/intent.yml").write_text(text)
+    (tmp_path / "hosts.anycast.yml").write_text((ROOT / "inventories/static-example/hosts.anycast.yml").read_text())
+    return tmp_path
+
+
+def test_an_empty_intent_file_is_named(tmp_path):
+    inventory = _inventory_with(tmp_path, "")
+    proc = run_playbook(inventory)
+    assert proc.returncode != 0
+    final = proc.stdout.split("TASK [")[-1]
+    assert "The intent file %s is empty" % (inventory / "group_vars/all/intent.yml") in final, proc.stdout
+
+
+def test_a_key_written_twice_is_named_with_its_line(tmp_path):
+    source = (ROOT / "inventories/static-example/group_vars/all/intent.yml").read_text()
+    doubled = source.replace("\n  asn:", "\n  network: again\n  asn:", 1)
+    line = doubled.splitlines().index("  network: again") + 1
+    proc = run_playbook(_inventory_with(tmp_path, doubled))
+    assert proc.returncode != 0
+    final = proc.stdout.split("TASK [")[-1]
+    assert "the key 'network' is written twice (the second time at line %d)" % line in final, proc.stdout
+    assert "The intent is valid" not in proc.stdout
+
+
+def test_an_unparsable_intent_stops_the_run_with_any_unparsed_is_failed(tmp_path):
+    inventory = _inventory_with(tmp_path, "anycast_intent:\n  network: x\n   asn: 1\n")
+    proc = run_playbook(inventory, env_extra={"ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "true"})
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "intent.yml, line 3, column 7 is not valid YAML" in out, out
+    assert "PLAY [" not in out

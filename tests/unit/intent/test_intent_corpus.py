@@ -26,6 +26,8 @@ def _apply(intent, path, value=None, delete=False):
         node = node[key]
     if delete:
         del node[last]
+    elif isinstance(node, list) and last == len(node):
+        node.append(value)  # a path one past the end adds an element
     else:
         node[last] = value
 
@@ -90,3 +92,28 @@ def test_ipv4_only_and_ipv6_only_are_valid():
     v6["pops"]["fra"]["hosts"][0] = {"name": "fra-1", "address6": "2001:db8:200::20"}
     v6["pops"]["fra"]["upstreams"][0]["neighbor"] = "2001:db8:200::1"
     assert validate(v6) == []
+
+
+def test_a_wrong_type_in_a_list_does_not_stop_the_other_checks():
+    intent = copy.deepcopy(BASE)
+    intent["pops"]["fra"]["geodns_fallback"] = [{"country": ["GB"]}, {"continent": "XX"}]
+    intent["services"]["web"]["hostnames"] = [{"www": "anycast.test"}, "bad name"]
+    intent["pops"]["fra"]["upstreams"][0]["neighbor"] = "203.0.113.1"
+    intent["asn"] = 0
+    problems = validate(intent)
+    paths = {p.path for p in problems}
+    assert {"pops.fra.geodns_fallback[0].country", "pops.fra.geodns_fallback[1].continent",
+            "services.web.hostnames[0]", "services.web.hostnames[1]", "pops.fra.upstreams[0].neighbor",
+            "asn"} <= paths, problems
+    assert not any("could not be checked" in p.message for p in problems)
+
+
+def test_no_secret_in_any_message_about_a_password():
+    intent = copy.deepcopy(BASE)
+    secret = "s3cret-value"
+    for value in (" " + secret, secret + "\n", [secret], {"k": secret}):
+        intent["pops"]["lhr"]["upstreams"][0]["password"] = value
+        intent["registry"]["password"] = value
+        problems = validate(intent)
+        assert {"pops.lhr.upstreams[0].password", "registry.password"} <= {p.path for p in problems}
+        assert all(secret not in p.message for p in problems), problems
