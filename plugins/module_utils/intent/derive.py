@@ -223,7 +223,8 @@ def geodns_records(intent, unicast):
     `unicast` maps each PoP to its instances' unicast addresses (from the inventory). A hostname's default records
     point at the anycast addresses of the web services that list it (all web services when none does); each PoP's
     geodns_fallback location at that PoP's unicast addresses. The health check path is the geodns one, else the
-    first of those services' health_path (no path for tcp).
+    first of those services' health_path (no path for tcp). The DNS services' name servers inside geodns.zone follow
+    the web names (geodns_nameserver_records).
     """
     model = normalize(intent)
     geodns = model.get("geodns") or {}
@@ -252,4 +253,29 @@ def geodns_records(intent, unicast):
         if health["protocol"] != "tcp":
             health["path"] = check.get("path") or (chosen[0].get("health_path", "/") if chosen else "/")
         out.append({"name": hostname, "default_addresses": addresses, "fallbacks": fallbacks, "health_check": health})
+    out.extend(geodns_nameserver_records(model, fallbacks, [r["name"] for r in out]))
+    return out
+
+
+def _inside(host, zone):
+    host, zone = str(host).rstrip(".").lower(), str(zone or "").rstrip(".").lower()
+    return bool(zone) and (host == zone or host.endswith("." + zone))
+
+
+def geodns_nameserver_records(model, fallbacks, taken=()):
+    """The name-server hostnames of the DNS services that lie in geodns.zone, one entry each, as geodns_records.
+
+    Their default records carry the DNS service's anycast addresses; each geodns_fallback location gets its PoP's
+    unicast addresses, where that PoP's NSD answers. The health check is TCP to port 53: Route53 has no DNS check
+    (its types are HTTP(S), HTTP(S)_STR_MATCH, TCP, CALCULATED, CLOUDWATCH_METRIC and RECOVERY_CONTROL), and a TCP
+    connection to port 53 is what shows that NSD accepts queries on that address.
+    """
+    zone = (model.get("geodns") or {}).get("zone")
+    out = []
+    for svc in services(model, "dns"):
+        for hostname in svc.get("nameservers") or []:
+            if not _inside(hostname, zone) or hostname in taken or hostname in [r["name"] for r in out]:
+                continue
+            out.append({"name": hostname, "default_addresses": list(svc.get("addresses", [])),
+                        "fallbacks": fallbacks, "health_check": {"protocol": "tcp", "port": 53}})
     return out

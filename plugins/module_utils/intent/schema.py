@@ -324,6 +324,9 @@ SERVICE = Dict(
         "tls": Dict(TLS.doc, TLS.fields, "tls", kinds=("web",)),
         "zones": List("the zones the service serves", ZONE, "zone", min_items=1, required=True, kinds=("dns",),
                       why="the zones this DNS service serves"),
+        "nameservers": List("the name-server hostnames the parent zone delegates the service's zones to (NS), outside "
+                            "those zones; with `geodns`, those inside `geodns.zone` get geolocation A/AAAA records",
+                            Value("hostname", ""), "hostname", min_items=1, kinds=("dns",)),
     })
 
 HEALTH_CHECK = Dict(
@@ -338,8 +341,8 @@ HEALTH_CHECK = Dict(
 GEODNS = Dict(
     "Route53 GeoDNS fallback", section="geodns", fields={
         "zone": Value("hostname", "the Route53 hosted zone", required=True, why="the Route53 hosted zone"),
-        "hostnames": List("names inside the zone that get geolocation records", Value("hostname", ""), "hostname",
-                          min_items=1, required=True, why="the names that get geolocation records"),
+        "hostnames": List("web names inside the zone that get geolocation records (this, the DNS services' "
+                          "`nameservers`, or both)", Value("hostname", ""), "hostname", min_items=1),
         "ttl": Int("TTL of the records in seconds", 1, 86400, "the TTL in seconds", default=60),
         "health_check": Dict(HEALTH_CHECK.doc, HEALTH_CHECK.fields, "health_check"),
     })

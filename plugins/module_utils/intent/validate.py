@@ -54,6 +54,13 @@ def _plural(word):
     return word + ("es" if word.endswith(("s", "x")) else "s")
 
 
+def _inside(zone):
+    """A test: is a host name the zone's apex or below it."""
+    origin = str(zone).rstrip(".").lower()
+    return lambda host: str(host).rstrip(".").lower() == origin or \
+        str(host).rstrip(".").lower().endswith("." + origin)
+
+
 def _items(value):
     """The elements of a list, or none: its shape was reported by the structure check."""
     return value if isinstance(value, list) else []
@@ -752,6 +759,30 @@ class Validator:
             elif rules.is_hostname(zone) and not (host.rstrip(".") + ".").endswith("." + zone.rstrip(".") + ".") \
                     and host.rstrip(".") != zone.rstrip("."):
                 self.err("geodns.hostnames[%d]" % i, "%s is not inside the zone %s" % (host, zone))
+        self.check_geodns_nameservers(zone, "hostnames" in geodns)
+
+    def check_geodns_nameservers(self, zone, has_hostnames):
+        """A DNS service's name servers that GeoDNS serves sit in the Route53 zone, not under their own delegation."""
+        services = self.intent.get("services") if isinstance(self.intent.get("services"), dict) else {}
+        inside = _inside(zone) if rules.is_hostname(zone) else None
+        named = False
+        for name, svc in services.items():
+            if not isinstance(svc, dict):
+                continue
+            own = [str(z.get("name")) for z in _items(svc.get("zones")) if isinstance(z, dict) and z.get("name")]
+            for i, host in enumerate(_items(svc.get("nameservers"))):
+                if not rules.is_hostname(host):
+                    continue
+                named = named or (inside is not None and inside(host))
+                for origin in own:
+                    if rules.is_hostname(origin) and _inside(origin)(host):
+                        self.err("services.%s.nameservers[%d]" % (name, i),
+                                 "%s is inside the zone %s that this service serves: resolvers take its address from "
+                                 "that zone (the anycast one), so a geolocation answer in the parent would be unused; "
+                                 "name a host of the parent zone, e.g. ns1.%s" % (host, origin, zone))
+        if not has_hostnames and not named:
+            self.err("geodns", "names nothing to answer by location: list web names in geodns.hostnames, or give a "
+                     "DNS service nameservers inside %s" % (zone,))
 
     def check_registry(self, reg):
         backend = reg.get("backend")

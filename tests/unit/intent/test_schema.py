@@ -63,7 +63,7 @@ def test_every_dict_of_the_schema_has_a_section():
      "geodns.health_check.protocol", "unknown protocol 'ftp': use http, https or tcp"),
     ("geodns", {"zone": "anycast.test", "hostnames": ["www.anycast.test"], "ttl": 0}, "geodns.ttl",
      "the TTL in seconds must be between 1 and 86400, not 0"),
-    ("geodns", {"zone": "anycast.test"}, "geodns.hostnames", "is required: the names that get geolocation records"),
+    ("geodns", {"zone": "anycast.test"}, "geodns", "names nothing to answer by location"),
     ("registry", {"backend": "ripe", "source": "TEST", "mnt_by": "TEST-MNT", "password": "pw", "lao": {}},
      "registry.lao", "did you mean 'loa'"),
     ("pops", {"x": {"provider": "lab", "region": "ams", "instances": 1, "upstreams": "vultr"}},
