@@ -196,3 +196,15 @@ def test_comparison_ignores_order_and_address_spelling():
     assert rrset_comparable(listed) == rrset_comparable(wanted)
     assert rrset_comparable(dict(wanted, TTL=300)) != rrset_comparable(wanted)
     assert rrset_comparable(dict(wanted, HealthCheckId="hc-2")) != rrset_comparable(wanted)
+
+
+def test_a_name_server_plan_checks_tcp_53_without_a_path():
+    plan = build_plan(params(name="ns1.example.com", default_addresses=["192.0.2.53"],
+                             health_check={"enabled": True, "protocol": "tcp", "port": 53, "request_interval": 30,
+                                           "failure_threshold": 3}))
+    assert plan["health_check"]["template"] == {"Type": "TCP", "Port": 53, "RequestInterval": 30,
+                                                "FailureThreshold": 3}
+    assert {r["SetIdentifier"] for r in plan["records"]} >= {"anycast-test:ns1:A:default",
+                                                            "anycast-test:ns1:A:continent-SA"}
+    assert "tcp" in " ".join(errors_of(name="ns1.example.com", health_check={"protocol": "tcp", "port": 53,
+                                                                            "path": "/"}))
