@@ -105,6 +105,12 @@ prefixes:
     fix:
       description: The ROA to create, in words; empty when valid.
       type: str
+states:
+  description: One line per announcement, C(prefix (path): state).
+  returned: always
+  type: list
+  elements: str
+  sample: ["203.0.113.0/24 (prefixes[0]): valid"]
 published:
   description: The ROAs published (or, in check mode, to be published), as RIPE's API takes them.
   returned: always

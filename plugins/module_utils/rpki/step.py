@@ -72,7 +72,7 @@ def run(intent, stage="validate", instances=None, base_dir=".", check_mode=False
     settings = model.get("rpki")
     if not isinstance(settings, dict):
         return {"changed": False, "skipped": True, "msg": "The intent has no rpki section: nothing checked.",
-                "prefixes": [], "published": []}
+                "prefixes": [], "states": [], "published": []}
     manage = settings.get("manage_roas") is True and settings.get("source") == "ripe"
     client = _client(settings, transport)
     announced = rpki.announcements(model, instances)
@@ -87,6 +87,7 @@ def run(intent, stage="validate", instances=None, base_dir=".", check_mode=False
                 raise RpkiStepError("RIPE's RPKI Management API refused the ROAs: %s" % exc)
             results = rpki.check(announced, read_roas(settings, base_dir, client))
     out = {"changed": bool(published), "prefixes": [_public(r) for r in results],
+           "states": ["%s (%s): %s" % (r["prefix"], r["path"], r["state"]) for r in results],
            "published": [rpki.to_ripe(r) for r in published], "warnings": []}
     lines = rpki.problems(results)
     if stage == "publish" and check_mode and published:
