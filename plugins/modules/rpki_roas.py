@@ -12,8 +12,8 @@ short_description: Check that ROAs cover what the network announces, and publish
 version_added: 1.1.0
 description:
   - Judges every route the network originates (each prefix of the intent and each C(/32) or C(/128) host route an
-    upstream with C(host_routes) announces) against the ROAs of the intent's C(rpki.source), as RFC 6811 does:
-    C(valid), C(invalid) (covered, but by no ROA of our origin AS with a max length that allows the route; an AS0
+    upstream with C(host_routes) announces) against the ROAs of the intent's C(rpki.source), as RFC 6811 does,
+    as C(valid), C(invalid) (covered, but by no ROA of our origin AS with a max length that allows the route; an AS0
     ROA never allows one) or C(not-found).
   - Every route that is not valid is reported with its path in the intent and the fix spelled out (the ROA to
     create, prefix, max length and origin); then the task fails, or warns with C(rpki.on_invalid=warn).
@@ -106,7 +106,7 @@ prefixes:
       description: The ROA to create, in words; empty when valid.
       type: str
 states:
-  description: One line per announcement, C(prefix (path): state).
+  description: One line per announcement, its prefix, where it comes from and its state.
   returned: always
   type: list
   elements: str

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import math
 import re
 from collections import namedtuple
 from urllib.parse import urlparse
@@ -130,7 +131,7 @@ class Validator:
                 self.shape(path, field.too_high % (value, field.hi) if field.too_high else
                            "%s must be between %d and %d, not %d" % (field.meaning, field.lo, field.hi, value))
         elif isinstance(field, schema.Number):
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
                 self.shape(path, "must be a number (%s), not %s" % (field.meaning, _describe(value)))
             elif not field.lo <= value <= field.hi:
                 self.shape(path, "%s must be between %s and %s, not %s" % (field.meaning, field.lo, field.hi, value))

@@ -147,8 +147,8 @@ def check(announced, roas):
         entry = dict(item, state=found, roas=covering, fix=None)
         wanted = {"prefix": prefix, "max_length": length, "asn": origin}
         if found == VALID:
-            entry["reason"] = "covered by %s" % ", ".join(_show(r) for r in covering
-                                                         if r["asn"] == origin and length <= r["max_length"])
+            matching = [r for r in covering if r["asn"] == origin and length <= r["max_length"]]
+            entry["reason"] = "covered by %s" % ", ".join(_show(r) for r in matching)
         elif found == NOT_FOUND:
             entry["reason"] = "no ROA covers it: anyone may originate it unchallenged"
             entry["fix"] = wanted
@@ -182,8 +182,8 @@ def fix_text(entry):
 
 def problems(results):
     """One line per announcement that is not valid: its path, prefix, state, why and the fix."""
-    return ["%s: %s from AS%s is RPKI %s (%s); %s" % (r["path"], r["prefix"], r["origin"], r["state"].upper(),
-                                                     r["reason"], fix_text(r))
+    template = "%s: %s from AS%s is RPKI %s (%s); %s"
+    return [template % (r["path"], r["prefix"], r["origin"], r["state"].upper(), r["reason"], fix_text(r))
             for r in results if r["state"] != VALID]
 
 
