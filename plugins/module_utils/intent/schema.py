@@ -96,6 +96,18 @@ class Int(Field):
         return "integer %d-%d" % (self.lo, self.hi)
 
 
+class Number(Field):
+    """An amount: a whole or decimal number from `lo` to `hi` (money, in the budget's currency)."""
+
+    def __init__(self, doc, lo, hi, meaning, **kwargs):
+        super().__init__(doc, **kwargs)
+        self.lo, self.hi, self.meaning = lo, hi, meaning
+
+    @property
+    def type_words(self):
+        return "number %s-%s" % (self.lo, self.hi)
+
+
 class Choice(Field):
     """One of a few words; `choices` maps each to what it means."""
 
@@ -273,6 +285,9 @@ POP = Dict(
         "upstreams": List("BGP sessions; default `defaults.upstreams`", UPSTREAM, "upstream session", min_items=1),
         "geodns_fallback": List("locations GeoDNS sends to this PoP's unicast addresses", LOCATION, "location",
                                 min_items=1),
+        "monthly_cost": Number("static PoPs: what the PoP's hosts cost per month, in the budget's currency (vultr "
+                               "PoPs are priced from Vultr's plans, lab PoPs cost nothing)", 0, 10 ** 7,
+                               "the monthly cost"),
         "description": Value("text", "free text, for people"),
     }, **_te("pop")))
 
@@ -386,6 +401,31 @@ METRICS = Dict(
                             "prefix"),
     })
 
+BUDGET = Dict(
+    "the spend cap", section="budget", fields={
+        "monthly_limit": Number("the most the network may cost per month; the provision step refuses an intent "
+                                "that costs more, before anything is created", 0, 10 ** 7, "the monthly limit",
+                                required=True, why="the most the network may cost per month"),
+        "currency": Choice("the currency of the limit and of `monthly_cost`", {
+            "USD": "US dollars, the currency of Vultr's plan prices (API v2 `monthly_cost`)"}, "currency",
+            default="USD"),
+    })
+
+RPKI = Dict(
+    "RPKI checks of our own announcements", section="rpki", fields={
+        "source": Choice("where the ROAs are read from", {
+            "rpki-client": "a relying party's JSON output (rpki-client `-j`, Routinator `json`)",
+            "ripe": "the RIPE NCC RPKI Management API (the ROAs of our own certificate authority)"},
+            "ROA source", required=True, why="rpki-client or ripe"),
+        "file": Value("text", "source rpki-client: the JSON file, relative to the project root or absolute"),
+        "url": Value("url", "source ripe: the API's base URL", default="https://my.ripe.net/api/rpki"),
+        "api_key": Value("text", secret=True, doc="source ripe: the API key (from a vault or the environment)"),
+        "on_invalid": Choice("what a missing or wrong ROA does", {
+            "fail": "the run stops before anything is announced", "warn": "a warning, the run goes on"},
+            "on_invalid policy", default="fail"),
+        "manage_roas": Bool("source ripe: create or update our ROAs through the API (the rpki step)", default=False),
+    })
+
 DEFAULTS = Dict(
     "what every PoP inherits", section="defaults", fields={
         "upstreams": List("BGP sessions of every PoP that lists none", UPSTREAM, "upstream session", min_items=1),
@@ -407,6 +447,8 @@ INTENT = Dict(
         "geodns": GEODNS,
         "registry": REGISTRY,
         "metrics": METRICS,
+        "budget": BUDGET,
+        "rpki": RPKI,
     })
 
 # The reference's sections, in order: (section, title, the Dict, where it sits in the intent).
@@ -427,4 +469,6 @@ SECTIONS = [
     ("registry", "Registry", REGISTRY, "registry"),
     ("loa", "Letters of Authorization", LOA, "registry.loa"),
     ("metrics", "Metrics", METRICS, "metrics"),
+    ("budget", "Budget", BUDGET, "budget"),
+    ("rpki", "RPKI", RPKI, "rpki"),
 ]

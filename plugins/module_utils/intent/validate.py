@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import math
 import re
 from collections import namedtuple
 from urllib.parse import urlparse
@@ -136,6 +137,11 @@ class Validator:
             elif value > field.hi:
                 self.shape(path, field.too_high % (value, field.hi) if field.too_high else
                            "%s must be between %d and %d, not %d" % (field.meaning, field.lo, field.hi, value))
+        elif isinstance(field, schema.Number):
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
+                self.shape(path, "must be a number (%s), not %s" % (field.meaning, _describe(value)))
+            elif not field.lo <= value <= field.hi:
+                self.shape(path, "%s must be between %s and %s, not %s" % (field.meaning, field.lo, field.hi, value))
         elif isinstance(field, schema.Choice):
             if not isinstance(value, str) or value not in field.choices:
                 shown = "'%s'" % value if isinstance(value, str) else _describe(value)
@@ -222,7 +228,29 @@ class Validator:
         if isinstance(intent.get("registry"), dict):
             self.guard("registry", self.check_registry, intent["registry"])
         self.guard("metrics", self.check_metrics, intent.get("metrics"))
+        if isinstance(intent.get("rpki"), dict):
+            self.guard("rpki", self.check_rpki, intent["rpki"])
         return self.problems
+
+    def check_rpki(self, rpki):
+        source = rpki.get("source")
+        if source == "rpki-client":
+            if "file" not in rpki:
+                self.err("rpki.file", "is required with source rpki-client: the relying party's JSON output "
+                         "(rpki-client -j writes it as json in its output directory)")
+            for key in ("url", "api_key", "manage_roas"):
+                if key in rpki and not (key == "manage_roas" and rpki[key] is False):
+                    self.err("rpki." + key, "is only read with source ripe: a relying party's output is read, "
+                             "never written; remove it or use source ripe")
+        elif source == "ripe":
+            if not rpki.get("api_key") and "api_key" not in self.structural:
+                self.err("rpki.api_key", "is required with source ripe: an API key of the RPKI Management API "
+                         "(from a vault or the environment)")
+            if "file" in rpki:
+                self.err("rpki.file", "is only read with source rpki-client; remove it or use that source")
+            url = urlparse(str(rpki.get("url", "https://my.ripe.net/api/rpki")))
+            if url.scheme not in ("http", "https") or not url.hostname:
+                self.err("rpki.url", "'%s' is not an http(s) URL of the RPKI Management API" % rpki.get("url"))
 
     def check_metrics(self, metrics):
         if isinstance(metrics, dict):
@@ -526,6 +554,10 @@ class Validator:
             if "instances" in pop:
                 self.err(_join(path, "instances"), "a static PoP has the hosts it lists; remove instances")
             count = self.check_static_hosts(pop.get("hosts"), _join(path, "hosts"))
+        if "monthly_cost" in pop and provider in ("vultr", "lab"):
+            self.err(_join(path, "monthly_cost"), "is for static PoPs: a vultr PoP is priced from its plan at Vultr, "
+                     "a lab PoP costs nothing; remove it" if provider == "vultr" else
+                     "is for static PoPs: a lab PoP costs nothing; remove it")
         if "vultr" in pop:
             if provider != "vultr":
                 self.err(_join(path, "vultr"), "Vultr settings only apply to PoPs with provider vultr")

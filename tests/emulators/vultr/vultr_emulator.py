@@ -60,6 +60,8 @@ PLANS = [
      "monthly_cost": 10, "type": "vc2", "locations": [r["id"] for r in REGIONS]},
     {"id": "vc2-2c-4gb", "vcpu_count": 2, "ram": 4096, "disk": 80, "disk_count": 1, "bandwidth": 3072,
      "monthly_cost": 20, "type": "vc2", "locations": [r["id"] for r in REGIONS]},
+    {"id": "vhf-1c-1gb", "vcpu_count": 1, "ram": 1024, "disk": 32, "disk_count": 1, "bandwidth": 1024,
+     "monthly_cost": 6, "type": "vhf", "locations": ["ams", "ewr", "nrt"]},
 ]
 OSES = [
     {"id": 2136, "name": "Debian 12 x64 (bookworm)", "arch": "x64", "family": "debian"},
@@ -508,7 +510,9 @@ class Emulator:
         if parts == ["regions"] and method == "GET":
             return 200, self._page(REGIONS, "regions", query)
         if parts == ["plans"] and method == "GET":
-            return 200, self._page(PLANS, "plans", query)
+            # The spec's `type` filter: `all` (or none) lists every plan, otherwise the plans of that type.
+            kind = query.get("type") or "all"
+            return 200, self._page([p for p in PLANS if kind == "all" or p["type"] == kind], "plans", query)
         raise ApiError(404, "Not implemented by the emulator: %s /%s" % (method, "/".join(parts)))
 
 
