@@ -144,7 +144,7 @@ warnings_found:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.anycast.network.plugins.module_utils import command
+from ansible_collections.anycast.network.plugins.module_utils.common import command
 from ansible_collections.anycast.network.plugins.module_utils.bird.read import BirdReadError, read_state
 
 
