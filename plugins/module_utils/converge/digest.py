@@ -28,7 +28,11 @@ _CONTENT = {}
 
 
 def collection_root():
-    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    """The collection's root: this file is plugins/module_utils/converge/digest.py under it."""
+    here = os.path.abspath(__file__)
+    for _ in range(4):
+        here = os.path.dirname(here)
+    return here
 
 
 def role_prefixes(root=None):

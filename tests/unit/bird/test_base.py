@@ -19,8 +19,13 @@ needs_tools = pytest.mark.skipif(not (shutil.which("nft") and os.path.exists("/u
 def rendered(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("base-render")
     static = load_intent("static-example")
+    # docs/intent.md: a service named web or dns without kind: has the kind of its name.
+    implied = load_intent("lab")
+    for svc in implied["services"].values():
+        svc.pop("kind", None)
     scenarios = {
         "lab": lab_host(),
+        "implied_kind": lab_host(intent=implied),
         "static_v6": {"anycast_intent": static, "anycast_pop": "lon", "anycast_address": "",
                       "anycast_address6": "2001:db8:310::10",
                       "overrides": {"base_ssh_sources": ["2001:db8:1::/64"]}},
@@ -108,3 +113,9 @@ ip -j addr show dev lo
     # outside the anycast prefixes: left alone
     assert {"127.0.0.1", "::1", "198.51.100.7", "203.0.113.10", "2001:db8:ac00::10"} <= addrs
     assert "203.0.113.99" not in addrs
+
+
+@needs_tools
+def test_a_service_whose_kind_is_implied_by_its_name_is_opened_like_one_that_says_it(rendered):
+    assert (rendered["implied_kind"] / "nftables.conf").read_text() == (rendered["lab"] / "nftables.conf").read_text()
+    assert "tcp dport 443 accept" in (rendered["implied_kind"] / "nftables.conf").read_text()

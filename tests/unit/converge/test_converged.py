@@ -262,3 +262,28 @@ def test_the_check_compares_the_instance_with_its_record(tmp_path):
     assert result["before"]["reasons"] == ["no record of an earlier converge"]
     assert result["same"]["converged"] is True and result["same"]["reasons"] == []
     assert result["drifted"]["reasons"] == ["%s changed on the instance" % (tmp_path / "run" / "managed.conf")]
+
+
+def test_role_prefixes_follow_the_role_directories(tmp_path):
+    for role in ("base", "newrole"):
+        (tmp_path / "roles" / role / "tasks").mkdir(parents=True)
+    (tmp_path / "roles" / "README.md").write_text("not a role")
+    assert converge_digest.role_prefixes(str(tmp_path)) == ("anycast_", "base_", "newrole_")
+    variables = {"newrole_port": 1, "other_port": 2, "anycast_converge_manages": {"base": {}}}
+    assert converge_digest.selected(variables, converge_digest.role_prefixes(str(tmp_path))) == ["newrole_port"]
+    # The collection's own roles are there.
+    assert {"base_", "bird_", "caddy_", "nsd_", "healthgate_", "metrics_"} <= set(converge_digest.role_prefixes())
+
+
+def test_every_role_s_entry_joins_the_record(run, instance):
+    other = instance["tmp"] / "Caddyfile"
+    other.write_text("x")
+    run(converged, {"state": "record", "digest": "d1", "state_file": str(instance["state"]),
+                    "manages": {"bird": {"files": [str(instance["conf"])], "units": ["bird"], "probes": [],
+                                         "bird_state": {"birdc": ["birdc"]}},
+                                "caddy": {"files": [str(other)], "units": ["caddy"]}}})
+    record = converged.read_record(str(instance["state"]))
+    assert sorted(record["files"]) == sorted([str(instance["conf"]), str(other)])
+    assert record["units"] == ["bird", "caddy"]
+    other.write_text("y")
+    assert _check(run, instance)["reasons"] == ["%s changed on the instance" % other]
