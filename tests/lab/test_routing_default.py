@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "collections"))
-from ansible_collections.anycast.network.plugins.module_utils import bird as birdparse  # noqa: E402
+from ansible_collections.anycast.network.plugins.module_utils.bird import parse as birdparse  # noqa: E402
 from ansible_collections.anycast.network.plugins.module_utils.lab import podman, probe  # noqa: E402
 
 from test_services_helpers import EXPECTED_POP, WEB4, WEB6, http_instance, sh, stream  # noqa: E402
