@@ -90,7 +90,7 @@ def test_probes_report_drift(run, instance):
 
 def test_unit_states_read_enablement_from_the_unit_files_where_systemd_says_disabled(monkeypatch):
     """ActiveState and UnitFileState from `systemctl show`; where the manager says a unit is not enabled, its unit
-    files are asked (`systemctl is-enabled`): config_files' enable --no-reload leaves the manager's answer stale. A
+    files are asked (`systemctl is-enabled`): an enable with --no-reload leaves the manager's answer stale. A
     unit without a unit file is not asked (is-enabled would stop there)."""
     answers = {"show": "LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\n"
                        "LoadState=loaded\nActiveState=active\nUnitFileState=disabled\n\n"
