@@ -18,8 +18,8 @@ from ansible_collections.anycast.network.plugins.module_utils.common.plain_data 
 
 # Results of this run and switches that do not change what is rendered (anycast_converge_manages: what the roles of
 # this run add to the record).
-VOLATILE = ("anycast_converged", "anycast_converge_manages", "anycast_full_converge", "anycast_lab_probe", "anycast_strategy",
-            "anycast_configure_serial", "anycast_configure_strategy", "anycast_report_", "anycast_lab_ca_timeout")
+VOLATILE = ("anycast_converged", "anycast_converge_manages", "anycast_full_converge", "anycast_lab_probe",
+            "anycast_report_", "anycast_lab_ca_timeout")
 HOST_KEYS = ("anycast_pop", "anycast_instance_index", "anycast_provider", "anycast_address", "anycast_address6")
 # A file named in a variable is hashed when it is at most this large; larger ones count by size and mtime.
 MAX_FILE = 1 << 20

@@ -128,8 +128,8 @@ def test_digest_covers_role_variables_other_instances_and_named_files(tmp_path):
     assert same == converge_digest.digest(_vars(unrelated="y"), lambda v: v)
     assert same == converge_digest.digest(_vars(anycast_full_converge=True), lambda v: v)
     # switches of how the run goes or where it reports, not of what it renders
-    for switch in ({"anycast_report_dir": "/tmp/r"}, {"anycast_configure_strategy": "ansible.builtin.linear"},
-                   {"anycast_lab_ca_timeout": 30}):
+    for switch in ({"anycast_report_dir": "/tmp/r"}, {"anycast_lab_ca_timeout": 30},
+                   {"anycast_converge_manages": {"base": {"files": ["/etc/x"]}}}):
         assert same == converge_digest.digest(_vars(**switch), lambda v: v), switch
     # a registered result of an earlier task is not an input
     assert same == converge_digest.digest(_vars(anycast_lab_systemd={"changed": False, "rc": 0, "stdout": "x"}),
