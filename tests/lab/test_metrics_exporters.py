@@ -21,7 +21,6 @@ BIN = ROOT / ".venv" / "bin"
 pytestmark = pytest.mark.lab
 
 
-
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

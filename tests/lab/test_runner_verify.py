@@ -17,7 +17,6 @@ _spec.loader.exec_module(awx_layout)
 pytestmark = pytest.mark.lab
 
 
-
 @pytest.fixture(scope="module")
 def lab():
     inventory = awx_layout.inventory_json(ROOT / "inventories" / "lab")

@@ -83,8 +83,8 @@ def test_lo_unit_carries_every_address(rendered):
     text = (rendered["lab"] / "lo.service").read_text()
     line = [x for x in text.splitlines() if x.startswith("ExecStart=")][0]
     assert sorted(line.split()[1:]) == sorted(["--prefix=203.0.113.0/24", "--prefix=2001:db8:ac00::/48",
-                                "--address=203.0.113.10", "--address=2001:db8:ac00::10",
-                                "--address=203.0.113.53", "--address=2001:db8:ac00::53"])
+                                               "--address=203.0.113.10", "--address=2001:db8:ac00::10",
+                                               "--address=203.0.113.53", "--address=2001:db8:ac00::53"])
 
 
 @pytest.mark.skipif(not shutil.which("unshare") or os.geteuid() != 0, reason="needs root and unshare")

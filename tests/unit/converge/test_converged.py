@@ -16,8 +16,8 @@ def instance(tmp_path, monkeypatch):
     conf.write_text("router id 192.0.2.1;\n")
     state = tmp_path / "converged.json"
     units = {"bird": ("active", "enabled"), "caddy": ("active", "enabled")}
-    monkeypatch.setattr(converge_check, "unit_states", lambda names: {n: units.get(n, ("inactive", "disabled"))
-                                                                  for n in names})
+    monkeypatch.setattr(converge_check, "unit_states",
+                        lambda names: {n: units.get(n, ("inactive", "disabled")) for n in names})
     return {"conf": conf, "state": state, "units": units, "tmp": tmp_path}
 
 

@@ -47,31 +47,31 @@ def procs():
 
 def caddyfile(name, binds, http_port, https_port, admin, acme_dir, ca_root, storage):
     return f"""{{
-	admin 127.0.0.1:{admin}
-	http_port {http_port}
-	https_port {https_port}
-	storage file_system {storage}
+    admin 127.0.0.1:{admin}
+    http_port {http_port}
+    https_port {https_port}
+    storage file_system {storage}
 }}
 http://www.anycast.test, https://www.anycast.test {{
-	bind {binds}
-	header X-Anycast-Instance "{name}"
-	tls {{
-		issuer acme {{
-			dir {acme_dir}
-			trusted_roots {ca_root}
-			disable_tlsalpn_challenge
-		}}
-	}}
-	@acme_relay {{
-		path /.well-known/acme-challenge/*
-		not header X-Anycast-Acme-Relay *
-	}}
-	handle @acme_relay {{
-		reverse_proxy 127.0.0.1:{{$RELAY_PORT}}
-	}}
-	handle {{
-		respond "hello from {name}" 200
-	}}
+    bind {binds}
+    header X-Anycast-Instance "{name}"
+    tls {{
+        issuer acme {{
+            dir {acme_dir}
+            trusted_roots {ca_root}
+            disable_tlsalpn_challenge
+        }}
+    }}
+    @acme_relay {{
+        path /.well-known/acme-challenge/*
+        not header X-Anycast-Acme-Relay *
+    }}
+    handle @acme_relay {{
+        reverse_proxy 127.0.0.1:{{$RELAY_PORT}}
+    }}
+    handle {{
+        respond "hello from {name}" 200
+    }}
 }}
 """
 

@@ -277,6 +277,7 @@ def test_daemon_withdraws_fast_recovers_slowly_and_drains_on_stop(tmp_path, web,
         nsd_proc.wait(5)
         assert wait_for(lambda: len(gate_calls(log, "127.0.0.0/24", "down")) == 2, 3)
         # Metrics and state file.
+
         def scrape():
             return urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=2).read().decode()
         want = 'anycast_healthgate_prefix_transitions_total{prefix="127.0.0.0/24",to="down"} 2.0'
