@@ -4,8 +4,6 @@ per-PoP results are read from the event stream, as AWX's job output does."""
 import importlib.util
 import json
 import pathlib
-import shutil
-import subprocess
 
 import pytest
 

@@ -30,7 +30,7 @@ _CONTENT = {}
 def collection_root():
     """The collection's root: this file is plugins/module_utils/converge/digest.py under it."""
     here = os.path.abspath(__file__)
-    for _ in range(4):
+    for _unused in range(4):
         here = os.path.dirname(here)
     return here
 
