@@ -21,7 +21,7 @@ description:
     the content of every controller file named by an absolute path in those variables (a CA root, for example).
   - Roles must read the world outside the instance through variables only; then the digest is complete.
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 options:
   state:
     description: C(check) compares; C(record) stores.
@@ -40,7 +40,7 @@ options:
   manages:
     description:
       - With O(state=record), what each role manages, keyed by role (the C(anycast_converge_manages) fact each role
-        of the collection adds its entry to): per role, C(files), C(units) and C(probes) as in the options of the
+        of the collection adds its entry to). Per role, C(files), C(units) and C(probes) as in the options of the
         same names. Other keys of an entry are ignored. See docs/converge.md.
     type: dict
     default: {}
@@ -86,6 +86,7 @@ attributes:
     description: O(state=check) reads only; O(state=record) records nothing in check mode.
   diff_mode:
     support: none
+    description: Nothing to show.
   action:
     support: full
     description: The action plugin computes the digest on the controller.
