@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import ROOT, VENV_BIN, lab_host, load_intent
+from bird_support import ROOT, VENV_BIN, lab_host, load_intent
 
 LO = ROOT / "roles" / "base" / "files" / "anycast-lo-addresses"
 needs_tools = pytest.mark.skipif(not (shutil.which("nft") and os.path.exists("/usr/sbin/sshd") and os.geteuid() == 0),

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, Bird, announce, load_intent, needs_bird, render, wait_for
+from bird_support import ROOT, Bird, announce, load_intent, needs_bird, render, wait_for
 
 sys.path.insert(0, str(ROOT / "collections"))
 from ansible_collections.anycast.network.plugins.module_utils.bird.parse import (  # noqa: E402

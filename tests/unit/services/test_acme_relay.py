@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from services_support import ROOT
 
 RELAY = ROOT / "roles/caddy/files/anycast-acme-relay"
 pytestmark = pytest.mark.integration

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import ROOT, lab_inventory, need, run_playbook
+from services_support import ROOT, lab_inventory, need, run_playbook
 
 LAB_INTENT = yaml.safe_load((ROOT / "inventories/lab/group_vars/all/intent.yml").read_text())["anycast_intent"]
 EXAMPLE_INTENT = yaml.safe_load((ROOT / "inventories/vultr-example/group_vars/all/intent.yml").read_text())["anycast_intent"]

@@ -7,7 +7,7 @@ import sys
 
 import yaml
 
-from conftest import ROOT, lab_inventory, run_playbook
+from services_support import ROOT, lab_inventory, run_playbook
 
 LAB_INTENT = yaml.safe_load((ROOT / "inventories/lab/group_vars/all/intent.yml").read_text())["anycast_intent"]
 

@@ -6,7 +6,7 @@ import subprocess
 
 import yaml
 
-from conftest import ROOT, lab_inventory, need, run_playbook
+from services_support import ROOT, lab_inventory, need, run_playbook
 
 LAB_INTENT = yaml.safe_load((ROOT / "inventories/lab/group_vars/all/intent.yml").read_text())["anycast_intent"]
 
