@@ -11,18 +11,18 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.anycast.network.plugins.module_utils.converge import digest as converge_digest
 
 
-
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("state", "digest", "state_file", "files", "units", "probes", "force", "fresh", "bird"))
+    _VALID_ARGS = frozenset(("state", "digest", "state_file", "manages", "files", "units", "probes", "force", "fresh",
+                             "bird"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         args = dict(self._task.args)
         if not args.get("digest"):
-            templar = self._templar.copy_with_new_env(available_variables=task_vars)
-            args["digest"] = converge_digest.digest(task_vars, templar.template)
+            # The task's templar knows the host's variables: the digest covers them as the roles will read them.
+            args["digest"] = converge_digest.digest(task_vars, self._templar.template)
         if args.get("state", "check") == "check" and boolean(args.get("fresh", False), strict=False):
             # Created by this run: there is no record to compare with, so the instance is not asked.
             result.update(changed=False, converged=False, digest=args["digest"], reasons=["created by this run"])

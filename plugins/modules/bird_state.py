@@ -18,7 +18,7 @@ description:
     exported, prefixes exported that the intent does not announce, export limits hit.
   - Read-only; never changes anything.
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 options:
   birdc:
     description: The C(birdc) command, as a list (program and arguments before the BIRD command).
@@ -35,7 +35,7 @@ options:
   manifest:
     description:
       - The routing manifest written by the BIRD role (C(/etc/anycast/routing.json)). When given, the result
-        has RV(problems) and RV(warnings).
+        has RV(problems) and RV(warnings_found).
     type: path
   announce_state:
     description:
@@ -69,6 +69,7 @@ attributes:
     description: Read-only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Nothing to show.
 """
 
 EXAMPLES = r"""
@@ -144,7 +145,7 @@ warnings_found:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.anycast.network.plugins.module_utils import command
+from ansible_collections.anycast.network.plugins.module_utils.common import command
 from ansible_collections.anycast.network.plugins.module_utils.bird.read import BirdReadError, read_state
 
 
@@ -159,10 +160,12 @@ def main():
             honour_announce_state=dict(type="bool", default=False),
             announce_command=dict(type="path", default="/usr/local/sbin/anycast-announce"),
             fail_on_problems=dict(type="bool", default=False),
+            # Handled by the action of the same name, which never passes it on.
+            reuse=dict(type="dict"),
         ),
         supports_check_mode=True,
     )
-    options = {k: v for k, v in module.params.items() if k != "fail_on_problems"}
+    options = {k: v for k, v in module.params.items() if k not in ("fail_on_problems", "reuse")}
     try:
         result = read_state(command.run, **options)
     except BirdReadError as exc:

@@ -21,7 +21,7 @@ description:
     the content of every controller file named by an absolute path in those variables (a CA root, for example).
   - Roles must read the world outside the instance through variables only; then the digest is complete.
 author:
-  - anycast.network contributors
+  - anycast.network developers (@anycast-network)
 options:
   state:
     description: C(check) compares; C(record) stores.
@@ -37,6 +37,13 @@ options:
     description: Where the record is kept on the instance.
     type: path
     default: /var/lib/anycast/converged.json
+  manages:
+    description:
+      - With O(state=record), what each role manages, keyed by role (the C(anycast_converge_manages) fact each role
+        of the collection adds its entry to). Per role, C(files), C(units) and C(probes) as in the options of the
+        same names. Other keys of an entry are ignored. See docs/converge.md.
+    type: dict
+    default: {}
   files:
     description: With O(state=record), the files the roles manage.
     type: list
@@ -79,6 +86,7 @@ attributes:
     description: O(state=check) reads only; O(state=record) records nothing in check mode.
   diff_mode:
     support: none
+    description: Nothing to show.
   action:
     support: full
     description: The action plugin computes the digest on the controller.
@@ -94,10 +102,12 @@ EXAMPLES = r"""
   anycast.network.converged:
     state: record
     digest: "{{ anycast_converged_check.digest }}"
-    files: [/etc/bird/bird.conf]
-    units: [bird]
-    probes:
-      - [/usr/local/sbin/anycast-announce, --dry-run, render]
+    manages:
+      bird:
+        files: [/etc/bird/bird.conf]
+        units: [bird]
+        probes:
+          - [/usr/local/sbin/anycast-announce, --dry-run, render]
 """
 
 RETURN = r"""
@@ -132,6 +142,17 @@ from ansible_collections.anycast.network.plugins.module_utils.converge.check imp
     DEFAULT_STATE_FILE, VERSION, check, file_sha256, read_record)
 
 
+def merge_manages(manages, files, units, probes):
+    """The files, units and probes of every role's entry of manages (in role order), after the ones given."""
+    files, units, probes = list(files), list(units), list(probes)
+    for role in sorted(manages or {}):
+        entry = manages[role] or {}
+        files += list(entry.get("files") or [])
+        units += list(entry.get("units") or [])
+        probes += list(entry.get("probes") or [])
+    return files, units, probes
+
+
 def build_record(digest, files, units, probes, bird=None):
     return {
         "version": VERSION,
@@ -153,6 +174,7 @@ def main():
             "state": {"type": "str", "choices": ["check", "record"], "default": "check"},
             "digest": {"type": "str"},
             "state_file": {"type": "path", "default": DEFAULT_STATE_FILE},
+            "manages": {"type": "dict", "default": {}},
             "files": {"type": "list", "elements": "path", "default": []},
             "units": {"type": "list", "elements": "str", "default": []},
             "probes": {"type": "list", "elements": "list", "default": []},
@@ -168,7 +190,8 @@ def main():
     if params["state"] == "check":
         module.exit_json(**check(digest, params["state_file"], params["force"]))
     previous = read_record(params["state_file"])
-    record = build_record(digest, params["files"], params["units"], params["probes"], params["bird"])
+    files, units, probes = merge_manages(params["manages"], params["files"], params["units"], params["probes"])
+    record = build_record(digest, files, units, probes, params["bird"])
     changed = record != previous
     if changed and not module.check_mode:
         write_record(params["state_file"], record)

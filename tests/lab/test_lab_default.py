@@ -5,7 +5,6 @@ import subprocess
 from ansible_collections.anycast.network.plugins.module_utils.lab import podman, probe
 
 
-
 def test_every_session_between_lab_routers_is_established(default_lab):
     sessions = podman.router_sessions(default_lab)
     assert len(sessions) >= 100

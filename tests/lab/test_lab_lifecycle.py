@@ -5,7 +5,6 @@ import subprocess
 from ansible_collections.anycast.network.plugins.module_utils.lab import podman
 
 
-
 def test_lab_up_over_leftovers_of_a_killed_run(default_lab, lab_plan, lab_state_dir):
     subprocess.run([*podman.PODMAN, "kill", "anycast-lab-lhr-1", "anycast-lab-atlas-jfk", "anycast-lab-client-sea"],
                    check=True, capture_output=True)

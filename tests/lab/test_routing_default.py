@@ -16,10 +16,10 @@ from toolpath import BIN
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "collections"))
-from ansible_collections.anycast.network.plugins.module_utils import bird as birdparse  # noqa: E402
+from ansible_collections.anycast.network.plugins.module_utils.bird import parse as birdparse  # noqa: E402
 from ansible_collections.anycast.network.plugins.module_utils.lab import podman, probe  # noqa: E402
 
-from test_services_helpers import EXPECTED_POP, WEB4, WEB6, http_instance, sh, stream  # noqa: E402
+from test_services_helpers import EXPECTED_POP, WEB4, http_instance, sh, stream  # noqa: E402
 
 pytestmark = pytest.mark.lab
 PLAYBOOK = [str(BIN / "ansible-playbook"), "-i", str(ROOT / "inventories" / "lab")]
@@ -69,15 +69,18 @@ def configured(converged_lab):
 @pytest.mark.parametrize("family", [4, 6])
 @pytest.mark.parametrize("vp", sorted(EXPECTED_POP))
 def test_each_city_reaches_its_pop(configured, lab_intent, vp, family):
-    res = wait(lambda: (lambda r: r if r.get("pop") == EXPECTED_POP[vp] else None)(
-        where(configured, vp, lab_intent, family)), 60, 3)
+    def at_expected_pop():
+        result = where(configured, vp, lab_intent, family)
+        return result if result.get("pop") == EXPECTED_POP[vp] else None
+
+    res = wait(at_expected_pop, 60, 3)
     assert res, "%s IPv%d: %s" % (vp, family, where(configured, vp, lab_intent, family))
 
 
 def test_both_instances_of_a_pop_answer_one_vantage_point(configured):
     seen = set()
     client = configured["vantage_points"]["lhr"]["client"]
-    for _ in range(40):
+    for _unused in range(40):
         seen.add(http_instance(client, WEB4))
         if {"lhr-1", "lhr-2"} <= seen:
             break
@@ -136,7 +139,7 @@ def test_drain_moves_london_without_losing_a_request_and_undrain_brings_it_back(
     t.join(timeout=120)
     assert proc.returncode == 0, proc.stdout[-5000:]
     answers = results.get("answers", [])
-    assert answers and all(inst for _, inst in answers), [a for a in answers if not a[1]][:10]
+    assert answers and all(inst for _unused, inst in answers), [a for a in answers if not a[1]][:10]
     assert not answers[-1][1].startswith("lhr-"), answers[-5:]
     for family in (4, 6):
         assert wait(lambda: where(configured, "lhr", lab_intent, family).get("pop") not in (None, "lhr"), 60, 3)

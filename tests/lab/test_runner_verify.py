@@ -4,8 +4,6 @@ per-PoP results are read from the event stream, as AWX's job output does."""
 import importlib.util
 import json
 import pathlib
-import shutil
-import subprocess
 
 import pytest
 
@@ -15,7 +13,6 @@ awx_layout = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(awx_layout)
 
 pytestmark = pytest.mark.lab
-
 
 
 @pytest.fixture(scope="module")

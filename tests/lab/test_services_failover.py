@@ -64,4 +64,4 @@ def test_clean_gate_stop_loses_no_request():
     # Once lhr-1 has withdrawn (drain wait + withdraw), only lhr-2 answers London.
     late = [who for when, who in rows if when > t_stop + 8]
     assert late and set(late) == {"lhr-2"}, sorted(set(late))
-    assert wait(lambda: "lhr-1" in {http_instance(vp, WEB4) for _ in range(12)}, 60, step=1)
+    assert wait(lambda: "lhr-1" in {http_instance(vp, WEB4) for _unused in range(12)}, 60, step=1)

@@ -63,4 +63,3 @@ def test_every_instance_holds_a_certificate_from_the_lab_ca(services_lab, lab_in
     assert result["ok"], result
     assert set(result["instances"]) == {i["name"] for i in services_lab["instances"]}
     assert all(state == "valid" for hosts in result["instances"].values() for state in hosts.values())
-

@@ -115,7 +115,7 @@ def parse_routes(text):
     Each route: prefix, and when the attributes are shown: as_path (list of ints), communities ("A:B"),
     large_communities ("A:B:C"). Only the first (best) route of each prefix is kept.
     """
-    _, lines = _strip_banner(text)
+    _unused, lines = _strip_banner(text)
     routes = []
     seen = set()
     current = None

@@ -5,10 +5,7 @@ without copying the module's interpreter.
 
 AnsibleModule.run_command always hands subprocess a preexec_fn, which makes Python fork() the whole interpreter for
 every command. Without one, subprocess starts the command with vfork() (Python 3.10 and later, Linux), which copies
-nothing. Through Mitogen a module runs in one long-lived interpreter per instance that holds ansible-core's
-module_utils, and the configure step runs some fifty commands on a fresh instance (systemctl, dpkg-query, the
-validators, the roles' commands): forking that interpreter for each was more than half of its CPU time there
-(py-spy on a lab instance, 2026-12-02). Python's standard library only (plugins/plugin_utils/stdlib_script.py).
+nothing. Python's standard library only.
 
 Unlike run_command, arguments are passed as they are: no `~` or `$VAR` expansion (a role that wants a shell says
 `sh -c`). Output is decoded as UTF-8, undecodable bytes kept as surrogate escapes.

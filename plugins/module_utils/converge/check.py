@@ -1,8 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Whether an instance still is what its last verified converge left: the comparison behind
-`anycast.network.converged` (state=check). Python's standard library only, so the action plugin can also run it as a
-plain script (plugins/plugin_utils/stdlib_script.py) without the start-up of an Ansible module."""
+`anycast.network.converged` (state=check)."""
 
 from __future__ import annotations
 
@@ -31,7 +30,8 @@ def file_sha256(path):
 
 
 def unit_states(units):
-    """{unit: (ActiveState, UnitFileState)}, read the way config_files reads them (enablement from the unit files)."""
+    """{unit: (ActiveState, UnitFileState)}, enablement read from the unit files where the manager does not say
+    enabled."""
     try:
         states = systemd_units.query_states(run, units)
     except systemd_units.UnitStateError as exc:

@@ -3,7 +3,7 @@
 """The digest of everything an instance's configuration is made from, computed on the controller.
 
 Inputs: the collection's roles, plugins and playbooks (their files' content), the host's variables the roles read
-(anycast_* and the role prefixes), the inventory variables of every instance, the inventory's groups, and the content
+(anycast_* and <role>_* for every directory under roles/), the inventory variables of every instance, the inventory's groups, and the content
 of every controller file an absolute path in those variables names (a CA root, a password file). Two runs with the
 same digest render the same configuration, provided roles read the world outside the instance through variables only.
 """
@@ -16,10 +16,10 @@ import os
 
 from ansible_collections.anycast.network.plugins.module_utils.common.plain_data import plain
 
-ROLE_PREFIXES = ("anycast_", "base_", "bird_", "caddy_", "nsd_", "healthgate_", "metrics_")
-# Results of this run and switches that do not change what is rendered.
-VOLATILE = ("anycast_converged", "anycast_full_converge", "anycast_lab_probe", "anycast_strategy",
-            "anycast_configure_serial", "anycast_configure_strategy", "anycast_report_", "anycast_lab_ca_timeout")
+# Results of this run and switches that do not change what is rendered (anycast_converge_manages: what the roles of
+# this run add to the record).
+VOLATILE = ("anycast_converged", "anycast_converge_manages", "anycast_full_converge", "anycast_lab_probe",
+            "anycast_report_", "anycast_lab_ca_timeout")
 HOST_KEYS = ("anycast_pop", "anycast_instance_index", "anycast_provider", "anycast_address", "anycast_address6")
 # A file named in a variable is hashed when it is at most this large; larger ones count by size and mtime.
 MAX_FILE = 1 << 20
@@ -28,7 +28,22 @@ _CONTENT = {}
 
 
 def collection_root():
-    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    """The collection's root: this file is plugins/module_utils/converge/digest.py under it."""
+    here = os.path.abspath(__file__)
+    for _unused in range(4):
+        here = os.path.dirname(here)
+    return here
+
+
+def role_prefixes(root=None):
+    """The prefixes of the variables the roles read: anycast_ (the collection's) and <role>_ for every role
+    directory of the collection (a new role joins the digest by being there)."""
+    base = os.path.join(root or collection_root(), "roles")
+    try:
+        names = sorted(name for name in os.listdir(base) if os.path.isdir(os.path.join(base, name)))
+    except OSError:
+        names = []
+    return ("anycast_",) + tuple(name + "_" for name in names)
 
 
 def content_digest(root=None):
@@ -85,15 +100,16 @@ def is_task_result(value):
         {"rc", "failed", "skipped", "msg", "results", "invocation", "start", "stdout"} & set(value))
 
 
-def selected(variables):
+def selected(variables, prefixes=None):
+    prefixes = tuple(prefixes or role_prefixes())
     return sorted(k for k in variables
-                  if isinstance(k, str) and k.startswith(ROLE_PREFIXES) and not k.startswith(VOLATILE)
+                  if isinstance(k, str) and k.startswith(prefixes) and not k.startswith(VOLATILE)
                   and not is_task_result(variables[k]))
 
 
-def inputs(task_vars, template):
+def inputs(task_vars, template, root=None):
     """The material of the digest, as plain data: own variables, the instances' inventory variables, groups."""
-    own = {key: plain(template(task_vars[key])) for key in selected(task_vars)}
+    own = {key: plain(template(task_vars[key])) for key in selected(task_vars, role_prefixes(root))}
     hostvars = task_vars.get("hostvars") or {}
     groups = plain(task_vars.get("groups") or {})
     instances = {}
@@ -112,7 +128,7 @@ def inputs(task_vars, template):
 
 
 def digest(task_vars, template, root=None):
-    material = inputs(task_vars, template)
+    material = inputs(task_vars, template, root)
     material["files"] = named_files(material["variables"])
     material["collection"] = content_digest(root)
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()

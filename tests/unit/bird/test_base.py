@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import ROOT, VENV_BIN, lab_host, load_intent
+from bird_support import ROOT, VENV_BIN, lab_host, load_intent
 
 LO = ROOT / "roles" / "base" / "files" / "anycast-lo-addresses"
 needs_tools = pytest.mark.skipif(not (shutil.which("nft") and os.path.exists("/usr/sbin/sshd") and os.geteuid() == 0),
@@ -19,8 +19,13 @@ needs_tools = pytest.mark.skipif(not (shutil.which("nft") and os.path.exists("/u
 def rendered(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("base-render")
     static = load_intent("static-example")
+    # docs/intent.md: a service named web or dns without kind: has the kind of its name.
+    implied = load_intent("lab")
+    for svc in implied["services"].values():
+        svc.pop("kind", None)
     scenarios = {
         "lab": lab_host(),
+        "implied_kind": lab_host(intent=implied),
         "static_v6": {"anycast_intent": static, "anycast_pop": "lon", "anycast_address": "",
                       "anycast_address6": "2001:db8:310::10",
                       "overrides": {"base_ssh_sources": ["2001:db8:1::/64"]}},
@@ -56,7 +61,7 @@ def test_firewall_allows_bgp_only_from_neighbours_and_services_on_their_addresse
     assert "policy drop;" in text and "ct state established,related accept" in text
     assert "delete table inet anycast_filter" in text and "flush ruleset" not in text
     # nft itself agrees (check only, nothing is loaded)
-    assert subprocess.run(["nft", "-c", "-f", str(rendered["lab"] / "nftables.conf")]).returncode == 0
+    assert subprocess.run(["nft", "-c", "-f", str(rendered["lab"] / "nftables.conf")], check=False).returncode == 0
 
 
 @needs_tools
@@ -78,8 +83,8 @@ def test_lo_unit_carries_every_address(rendered):
     text = (rendered["lab"] / "lo.service").read_text()
     line = [x for x in text.splitlines() if x.startswith("ExecStart=")][0]
     assert sorted(line.split()[1:]) == sorted(["--prefix=203.0.113.0/24", "--prefix=2001:db8:ac00::/48",
-                                "--address=203.0.113.10", "--address=2001:db8:ac00::10",
-                                "--address=203.0.113.53", "--address=2001:db8:ac00::53"])
+                                               "--address=203.0.113.10", "--address=2001:db8:ac00::10",
+                                               "--address=203.0.113.53", "--address=2001:db8:ac00::53"])
 
 
 @pytest.mark.skipif(not shutil.which("unshare") or os.geteuid() != 0, reason="needs root and unshare")
@@ -108,3 +113,9 @@ ip -j addr show dev lo
     # outside the anycast prefixes: left alone
     assert {"127.0.0.1", "::1", "198.51.100.7", "203.0.113.10", "2001:db8:ac00::10"} <= addrs
     assert "203.0.113.99" not in addrs
+
+
+@needs_tools
+def test_a_service_whose_kind_is_implied_by_its_name_is_opened_like_one_that_says_it(rendered):
+    assert (rendered["implied_kind"] / "nftables.conf").read_text() == (rendered["lab"] / "nftables.conf").read_text()
+    assert "tcp dport 443 accept" in (rendered["implied_kind"] / "nftables.conf").read_text()

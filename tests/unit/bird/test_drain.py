@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import ANNOUNCE, ROOT, VENV_BIN, lab_host, needs_bird, render
+from bird_support import ANNOUNCE, ROOT, VENV_BIN, lab_host, needs_bird, render
 
 pytestmark = needs_bird
 

@@ -5,11 +5,10 @@ and what the bird_state module reads from it all."""
 import re
 import socket
 import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, Bird, announce, load_intent, needs_bird, render, wait_for
+from bird_support import ROOT, Bird, announce, load_intent, needs_bird, render, wait_for
 
 sys.path.insert(0, str(ROOT / "collections"))
 from ansible_collections.anycast.network.plugins.module_utils.bird.parse import (  # noqa: E402
@@ -188,15 +187,15 @@ def test_compare_reports_all_well_then_withdrawn(lab):
     manifest = json.loads(lab["paths"]["manifest"].read_text())
     protos = list(protocols(inst).values())
     ex = {n: exports(inst, n) for n in ("up0_v4", "up1_v4")}
-    problems, _ = compare(manifest, protos, ex, {"mode": "normal", "gates": {}})
+    problems, _unused = compare(manifest, protos, ex, {"mode": "normal", "gates": {}})
     assert problems == []
-    problems, _ = compare(manifest, protos, {"up0_v4": [], "up1_v4": ex["up1_v4"]}, {"mode": "withdraw"})
+    problems, _unused = compare(manifest, protos, {"up0_v4": [], "up1_v4": ex["up1_v4"]}, {"mode": "withdraw"})
     assert len(problems) == 1 and "up0_v4" in problems[0] and "withdrawn" in problems[0]
     problems, warnings = compare(manifest, protos, {"up0_v4": [], "up1_v4": []}, {"mode": "withdraw"},
                                  honour_announce_state=True)
     assert problems == [] and len(warnings) == 2
     leaked = ex["up1_v4"] + [{"prefix": "198.18.0.0/32"}]
-    problems, _ = compare(manifest, protos, {"up0_v4": ex["up0_v4"], "up1_v4": leaked}, {})
+    problems, _unused = compare(manifest, protos, {"up0_v4": ex["up0_v4"], "up1_v4": leaked}, {})
     assert problems == ["session up1_v4 (AS64520, IPv4, neighbour 127.0.0.3 AS64520) exports 198.18.0.0/32, "
                         "which the intent does not announce to it (a leak)"]
 
@@ -237,7 +236,7 @@ def test_wrong_password_keeps_the_session_down_with_an_error(lab):
     assert p, inst.birdc("show", "protocols", "all", "up1_v4").stdout
     import json
     manifest = json.loads(lab["paths"]["manifest"].read_text())
-    problems, _ = compare(manifest, list(protocols(inst).values()), {"up0_v4": exports(inst, "up0_v4")}, {})
+    problems, _unused = compare(manifest, list(protocols(inst).values()), {"up0_v4": exports(inst, "up0_v4")}, {})
     assert len(problems) == 1 and problems[0].startswith("session up1_v4") and "not Established" in problems[0]
     assert "password" in problems[0]
     (d / "peer_b.conf").write_text(peer_config("b", "127.0.0.3", lab["ports"]["b"], 64520, lab["ports"]["inst"],

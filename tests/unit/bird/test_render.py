@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import lab_host, load_intent, needs_bird, render
+from bird_support import lab_host, load_intent, needs_bird, render
 
 pytestmark = needs_bird
 

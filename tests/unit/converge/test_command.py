@@ -20,8 +20,8 @@ def test_no_input_is_an_empty_stdin_not_the_module_s():
 def test_environment_added_and_arguments_not_expanded(monkeypatch):
     monkeypatch.setenv("ANYCAST_TEST_BASE", "base")
     script = "import os, sys; print(os.environ['ANYCAST_TEST_BASE'], os.environ['ANYCAST_TEST_ADDED'], sys.argv[1])"
-    rc, out, _ = command.run([sys.executable, "-c", script, "$ANYCAST_TEST_BASE"],
-                             environ_update={"ANYCAST_TEST_ADDED": "added"})
+    rc, out, _unused = command.run([sys.executable, "-c", script, "$ANYCAST_TEST_BASE"],
+                                   environ_update={"ANYCAST_TEST_ADDED": "added"})
     assert (rc, out) == (0, "base added $ANYCAST_TEST_BASE\n")
 
 
@@ -37,7 +37,7 @@ def test_no_preexec_fn(monkeypatch):
 
     def spy(argv, **kwargs):
         seen.update(kwargs)
-        return real(argv, **kwargs)
+        return real(argv, **kwargs)  # pylint: disable=subprocess-run-check  # the caller's own arguments, passed on
     monkeypatch.setattr(subprocess, "run", spy)
     assert command.run(["true"])[0] == 0
     assert "preexec_fn" not in seen and "start_new_session" not in seen

@@ -17,8 +17,8 @@ def instance(tmp_path, monkeypatch):
     conf.write_text("router id 192.0.2.1;\n")
     state = tmp_path / "converged.json"
     units = {"bird": ("active", "enabled"), "caddy": ("active", "enabled")}
-    monkeypatch.setattr(converge_check, "unit_states", lambda names: {n: units.get(n, ("inactive", "disabled"))
-                                                                  for n in names})
+    monkeypatch.setattr(converge_check, "unit_states",
+                        lambda names: {n: units.get(n, ("inactive", "disabled")) for n in names})
     return {"conf": conf, "state": state, "units": units, "tmp": tmp_path}
 
 
@@ -91,7 +91,7 @@ def test_probes_report_drift(run, instance):
 
 def test_unit_states_read_enablement_from_the_unit_files_where_systemd_says_disabled(monkeypatch):
     """ActiveState and UnitFileState from `systemctl show`; where the manager says a unit is not enabled, its unit
-    files are asked (`systemctl is-enabled`): config_files' enable --no-reload leaves the manager's answer stale. A
+    files are asked (`systemctl is-enabled`): an enable with --no-reload leaves the manager's answer stale. A
     unit without a unit file is not asked (is-enabled would stop there)."""
     answers = {"show": "LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\n"
                        "LoadState=loaded\nActiveState=active\nUnitFileState=disabled\n\n"
@@ -129,8 +129,8 @@ def test_digest_covers_role_variables_other_instances_and_named_files(tmp_path):
     assert same == converge_digest.digest(_vars(unrelated="y"), lambda v: v)
     assert same == converge_digest.digest(_vars(anycast_full_converge=True), lambda v: v)
     # switches of how the run goes or where it reports, not of what it renders
-    for switch in ({"anycast_report_dir": "/tmp/r"}, {"anycast_configure_strategy": "ansible.builtin.linear"},
-                   {"anycast_lab_ca_timeout": 30}):
+    for switch in ({"anycast_report_dir": "/tmp/r"}, {"anycast_lab_ca_timeout": 30},
+                   {"anycast_converge_manages": {"base": {"files": ["/etc/x"]}}}):
         assert same == converge_digest.digest(_vars(**switch), lambda v: v), switch
     # a registered result of an earlier task is not an input
     assert same == converge_digest.digest(_vars(anycast_lab_systemd={"changed": False, "rc": 0, "stdout": "x"}),
@@ -205,7 +205,7 @@ def test_a_fresh_instance_is_not_asked_but_gets_its_digest(tmp_path, fresh):
     run = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(tmp_path / "hosts.ini"),
                           str(playbook)],
                          capture_output=True, text=True, cwd=root, timeout=180,
-                         env=dict(os.environ, ANSIBLE_CONFIG=str(root / "ansible.cfg")))
+                         env=dict(os.environ, ANSIBLE_CONFIG=str(root / "ansible.cfg")), check=False)
     if not fresh:
         assert run.returncode != 0 and "/nonexistent/python3" in run.stdout + run.stderr
         return
@@ -248,7 +248,7 @@ def _checks(tmp_path, pipelining):
     run = subprocess.run([str(BIN / "ansible-playbook"), "-vvv", "-i", str(tmp_path / "hosts.ini"),
                           str(tmp_path / "play.yml")], capture_output=True, text=True, cwd=root, timeout=180,
                          env=dict(os.environ, ANSIBLE_CONFIG=str(root / "ansible.cfg"),
-                                  ANSIBLE_PIPELINING="1" if pipelining else "0"))
+                                  ANSIBLE_PIPELINING="1" if pipelining else "0"), check=False)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     results = json.loads((tmp_path / "result.json").read_text())
     for result in results.values():
@@ -259,7 +259,32 @@ def _checks(tmp_path, pipelining):
 
 def test_the_check_compares_the_instance_with_its_record(tmp_path):
     """No record, then the record just made, then a managed file changed on the instance."""
-    result, _ = _checks(tmp_path / "run", pipelining=True)
+    result, _unused = _checks(tmp_path / "run", pipelining=True)
     assert result["before"]["reasons"] == ["no record of an earlier converge"]
     assert result["same"]["converged"] is True and result["same"]["reasons"] == []
     assert result["drifted"]["reasons"] == ["%s changed on the instance" % (tmp_path / "run" / "managed.conf")]
+
+
+def test_role_prefixes_follow_the_role_directories(tmp_path):
+    for role in ("base", "newrole"):
+        (tmp_path / "roles" / role / "tasks").mkdir(parents=True)
+    (tmp_path / "roles" / "README.md").write_text("not a role")
+    assert converge_digest.role_prefixes(str(tmp_path)) == ("anycast_", "base_", "newrole_")
+    variables = {"newrole_port": 1, "other_port": 2, "anycast_converge_manages": {"base": {}}}
+    assert converge_digest.selected(variables, converge_digest.role_prefixes(str(tmp_path))) == ["newrole_port"]
+    # The collection's own roles are there.
+    assert {"base_", "bird_", "caddy_", "nsd_", "healthgate_", "metrics_"} <= set(converge_digest.role_prefixes())
+
+
+def test_every_role_s_entry_joins_the_record(run, instance):
+    other = instance["tmp"] / "Caddyfile"
+    other.write_text("x")
+    run(converged, {"state": "record", "digest": "d1", "state_file": str(instance["state"]),
+                    "manages": {"bird": {"files": [str(instance["conf"])], "units": ["bird"], "probes": [],
+                                         "bird_state": {"birdc": ["birdc"]}},
+                                "caddy": {"files": [str(other)], "units": ["caddy"]}}})
+    record = converged.read_record(str(instance["state"]))
+    assert sorted(record["files"]) == sorted([str(instance["conf"]), str(other)])
+    assert record["units"] == ["bird", "caddy"]
+    other.write_text("y")
+    assert _check(run, instance)["reasons"] == ["%s changed on the instance" % other]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from services_support import ROOT
 
 RELAY = ROOT / "roles/caddy/files/anycast-acme-relay"
 pytestmark = pytest.mark.integration
@@ -47,31 +47,31 @@ def procs():
 
 def caddyfile(name, binds, http_port, https_port, admin, acme_dir, ca_root, storage):
     return f"""{{
-	admin 127.0.0.1:{admin}
-	http_port {http_port}
-	https_port {https_port}
-	storage file_system {storage}
+    admin 127.0.0.1:{admin}
+    http_port {http_port}
+    https_port {https_port}
+    storage file_system {storage}
 }}
 http://www.anycast.test, https://www.anycast.test {{
-	bind {binds}
-	header X-Anycast-Instance "{name}"
-	tls {{
-		issuer acme {{
-			dir {acme_dir}
-			trusted_roots {ca_root}
-			disable_tlsalpn_challenge
-		}}
-	}}
-	@acme_relay {{
-		path /.well-known/acme-challenge/*
-		not header X-Anycast-Acme-Relay *
-	}}
-	handle @acme_relay {{
-		reverse_proxy 127.0.0.1:{{$RELAY_PORT}}
-	}}
-	handle {{
-		respond "hello from {name}" 200
-	}}
+    bind {binds}
+    header X-Anycast-Instance "{name}"
+    tls {{
+        issuer acme {{
+            dir {acme_dir}
+            trusted_roots {ca_root}
+            disable_tlsalpn_challenge
+        }}
+    }}
+    @acme_relay {{
+        path /.well-known/acme-challenge/*
+        not header X-Anycast-Acme-Relay *
+    }}
+    handle @acme_relay {{
+        reverse_proxy 127.0.0.1:{{$RELAY_PORT}}
+    }}
+    handle {{
+        respond "hello from {name}" 200
+    }}
 }}
 """
 
@@ -91,7 +91,7 @@ def test_certificate_issued_while_validation_lands_at_another_instance(tmp_path,
     openssl("x509", "-req", "-in", str(tmp_path / "api.csr"), "-CA", str(tmp_path / "root.pem"), "-CAkey",
             str(tmp_path / "root.key"), "-CAcreateserial", "-days", "2", "-out", str(tmp_path / "api.pem"),
             "-extfile", str(tmp_path / "ext"))
-    dns_port, api_port, mgmt_port, http_port, https_port, relay_port = (free_port() for _ in range(6))
+    dns_port, api_port, mgmt_port, http_port, https_port, relay_port = (free_port() for _unused in range(6))
     # DNS: www.anycast.test -> the "anycast" address 127.0.0.10
     (tmp_path / "zone").write_text("$ORIGIN anycast.test.\n$TTL 60\n@ SOA ns1 hostmaster 1 3600 900 604800 60\n"
                                    "@ NS ns1\nns1 A 127.0.0.53\nwww A 127.0.0.10\n")

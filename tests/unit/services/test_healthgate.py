@@ -49,10 +49,10 @@ def test_fall_and_rise_thresholds():
     assert c.record(False, "", 0.0, fall=2, rise=3)
     assert not c.up
     # one success between failures resets the count
-    for _ in range(2):
+    for _unused in range(2):
         assert not c.record(True, "", 0.0, fall=2, rise=3)
     assert not c.record(False, "", 0.0, fall=2, rise=3)
-    for _ in range(2):
+    for _unused in range(2):
         assert not c.record(True, "", 0.0, fall=2, rise=3)
     assert c.record(True, "", 0.0, fall=2, rise=3)
     assert c.up and c.transitions == 2
@@ -169,7 +169,7 @@ zone:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
-            ok, _ = hg.check_dns_soa({"address": "127.0.0.1", "port": port, "zone": "anycast.test"}, 0.2)
+            ok, _unused = hg.check_dns_soa({"address": "127.0.0.1", "port": port, "zone": "anycast.test"}, 0.2)
             if ok:
                 break
         except OSError:
@@ -180,7 +180,7 @@ zone:
 
 
 def test_dns_soa_check_against_nsd(nsd):
-    port, _ = nsd
+    port, _unused = nsd
     assert hg.check_dns_soa({"address": "127.0.0.1", "port": port, "zone": "anycast.test"}, 0.5) == \
         (True, "SOA serial 2024010101")
     ok, detail = hg.run_check({"type": "dns_soa", "address": "127.0.0.1", "port": port, "zone": "other.test"}, 0.5)[:2]
@@ -285,10 +285,16 @@ def test_daemon_withdraws_fast_recovers_slowly_and_drains_on_stop(tmp_path, web,
         nsd_proc.wait(5)
         assert wait_for(lambda: len(gate_calls(log, "127.0.0.0/24", "down")) == 2, 3)
         # Metrics and state file.
+
         def scrape():
             return urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=2).read().decode()
         want = 'anycast_healthgate_prefix_transitions_total{prefix="127.0.0.0/24",to="down"} 2.0'
-        body = wait_for(lambda: (lambda b: b if want in b else None)(scrape()), 3)
+
+        def scraped_with_want():
+            text = scrape()
+            return text if want in text else None
+
+        body = wait_for(scraped_with_want, 3)
         assert body, scrape()
         assert 'anycast_healthgate_prefix_healthy{prefix="127.0.0.0/24"} 0.0' in body
         assert 'anycast_healthgate_check_up{check="web",type="http"} 1.0' in body
@@ -298,9 +304,9 @@ def test_daemon_withdraws_fast_recovers_slowly_and_drains_on_stop(tmp_path, web,
         assert snap["checks"]["dns"]["up"] is False
         # Clean stop: drain, wait drain_wait, withdraw.
         proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=10)
+        out, _unused = proc.communicate(timeout=10)
         verbs = [(c["t"], c["args"][0]) for c in calls(log) if c["args"][0] in ("drain", "withdraw")]
-        assert [v for _, v in verbs] == ["drain", "withdraw"], out
+        assert [v for _unused, v in verbs] == ["drain", "withdraw"], out
         assert verbs[1][0] - verbs[0][0] >= 0.6
         snap = json.loads((tmp_path / "healthgate.json").read_text())
         assert snap["mode"] == "stopped" and snap["withdrawn_by_healthgate"] is True
@@ -440,7 +446,7 @@ def test_commands_still_due_survive_a_configuration_reload(tmp_path, web):
     """SIGHUP re-executes the gate in place; on_announce commands its predecessor had not run yet (the route still
     spreading) run once, when they were due, from the new process: a configuration change right after a fresh
     instance announced does not lose the Caddy reload that retries its certificate orders."""
-    server, _ = web
+    server, _unused = web
     log = tmp_path / "announce.log"
     ran = tmp_path / "ran"
     hook = [sys.executable, "-c", "import sys, time; open(sys.argv[1], 'a').write('%f\\n' % time.time())", str(ran)]

@@ -5,7 +5,7 @@ import importlib.util
 
 import pytest
 
-from conftest import ROOT
+from services_support import ROOT
 
 spec = importlib.util.spec_from_file_location("zone_filter", ROOT / "plugins/filter/zone.py")
 zone = importlib.util.module_from_spec(spec)
