@@ -48,20 +48,15 @@ options:
     description: Whether to check the TLS certificate of the API.
     type: bool
     default: true
+extends_documentation_fragment:
+  - anycast.network.controller_action
 attributes:
-  action:
-    support: full
-    description: The work is done by the action plugin of the same name, on the controller.
   check_mode:
     support: full
     description: Reads only, in check mode as in a normal run.
   diff_mode:
     support: none
     description: Nothing to compare.
-  platform:
-    support: full
-    platforms: all
-    description: Runs on the controller.
 author:
   - anycast.network developers (@anycast-network)
 """

@@ -24,20 +24,15 @@ options:
   lab_topology:
     description: A lab topology file; when given, lab PoP regions are checked against it.
     type: path
+extends_documentation_fragment:
+  - anycast.network.controller_action
 attributes:
-  action:
-    support: full
-    description: The work is done by the action plugin of the same name, on the controller.
   check_mode:
     support: full
     description: Reads only.
   diff_mode:
     support: none
     description: Nothing to compare.
-  platform:
-    support: full
-    platforms: all
-    description: Runs on the controller.
 author:
   - anycast.network developers (@anycast-network)
 """

@@ -46,20 +46,15 @@ options:
   base_dir:
     description: The directory a relative C(rpki.file) is read from (the project root).
     type: path
+extends_documentation_fragment:
+  - anycast.network.controller_action
 attributes:
-  action:
-    support: full
-    description: The work is done by the action plugin of the same name, on the controller.
   check_mode:
     support: full
     description: In check mode the ROAs that would be published are returned, nothing is sent.
   diff_mode:
     support: none
     description: The ROAs to publish are returned in RV(published).
-  platform:
-    support: full
-    platforms: all
-    description: Runs on the controller.
 author:
   - anycast.network developers (@anycast-network)
 """

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Attributes of the checks that run on the controller only and change nothing.
+    # Attributes shared by the modules whose work an action plugin of the same name does on the controller
+    # (intent_validate, cost_estimate, rpki_roas); each module documents its own check_mode and diff_mode.
     DOCUMENTATION = r"""
 attributes:
-  check_mode:
+  action:
     support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Nothing to compare.
+    description: The work is done by the action plugin of the same name, on the controller.
   platform:
+    support: full
     platforms: all
     description: Runs on the controller.
 """
