@@ -4,30 +4,31 @@
 
 from __future__ import annotations
 
-import os
-
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.validation import check_type_bool, check_type_float, check_type_int
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.validation import check_type_bool
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.anycast.network.plugins.module_utils.common.plain_data import plain as _plain
 from ansible_collections.anycast.network.plugins.module_utils.cost import estimate as cost
 from ansible_collections.anycast.network.plugins.module_utils.intent import derive
 from ansible_collections.anycast.network.plugins.module_utils.vultr.client import (
-    DEFAULT_API_URL,
     VultrAPIError,
-    VultrClient,
+    client_from_params,
+    vultr_argument_spec,
 )
 
 
-def _setting(args, name, env, default, convert):
-    value = args.get(name)
-    if value is None:
-        value = os.environ.get(env, default)
-    try:
-        return convert(value)
-    except (TypeError, ValueError) as exc:
-        raise AnsibleActionFail("%s: %s" % (name, exc))
+def _vultr_params(args):
+    """The task's Vultr options with the defaults and environment fallbacks the Vultr modules apply
+    (vultr_argument_spec); the API key is optional here: only Vultr PoPs need it."""
+    spec = vultr_argument_spec()
+    spec["api_key"] = dict(spec["api_key"], required=False)
+    given = {key: value for key, value in args.items() if key in spec and value is not None}
+    checked = ArgumentSpecValidator(spec).validate(given)
+    if checked.error_messages:
+        raise AnsibleActionFail("; ".join(checked.error_messages))
+    return checked.validated_parameters
 
 
 class ActionModule(ActionBase):
@@ -47,20 +48,14 @@ class ActionModule(ActionBase):
         plans = []
         pops = cost.vultr_pops(model)
         if pops:
-            api_key = args.get("api_key") or os.environ.get("VULTR_API_KEY", "")
-            if not api_key:
+            params = _vultr_params(args)
+            if not params.get("api_key"):
                 result.update(failed=True, msg="The intent has Vultr PoPs (%s): their price comes from Vultr's plan "
                               "list, which needs the API key (VULTR_API_KEY or anycast_vultr_api_key)."
                               % ", ".join(pops))
                 return result
             try:
-                client = VultrClient(
-                    api_key=api_key,
-                    api_url=_setting(args, "api_url", "VULTR_API_URL", DEFAULT_API_URL, str),
-                    timeout=_setting(args, "api_timeout", "VULTR_API_TIMEOUT", 60, check_type_float),
-                    retries=_setting(args, "api_retries", "VULTR_API_RETRIES", 6, check_type_int),
-                    validate_certs=check_type_bool(args.get("validate_certs", True)))
-                plans = client.list("/plans", "plans", params={"type": "all"})
+                plans = client_from_params(params).list("/plans", "plans", params={"type": "all"})
             except VultrAPIError as exc:
                 result.update(failed=True, msg="Vultr's plan prices could not be read: %s" % exc)
                 return result
