@@ -197,6 +197,15 @@ def wait_for(predicate, timeout, step=0.02):
     return predicate()
 
 
+def gate_snapshot(path, prefix, healthy):
+    """The gate's state file once it says `prefix` is `healthy`, else None (also while it is half written)."""
+    try:
+        snap = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return snap if snap.get("prefixes", {}).get(prefix, {}).get("healthy") is healthy else None
+
+
 def announce_mode(state):
     """The mode in the announcement state file, or None while it is missing or half written."""
     try:
@@ -299,7 +308,9 @@ def test_daemon_withdraws_fast_recovers_slowly_and_drains_on_stop(tmp_path, web,
         assert 'anycast_healthgate_prefix_healthy{prefix="127.0.0.0/24"} 0.0' in body
         assert 'anycast_healthgate_check_up{check="web",type="http"} 1.0' in body
         assert "anycast_healthgate_check_duration_seconds{check=\"dns\"}" in body
-        snap = json.loads((tmp_path / "healthgate.json").read_text())
+        # The gate saves its state file after it has published the round's metrics: wait for the file itself.
+        snap = wait_for(lambda: gate_snapshot(tmp_path / "healthgate.json", "127.0.0.0/24", healthy=False), 3)
+        assert snap, (tmp_path / "healthgate.json").read_text()
         assert snap["prefixes"]["127.0.0.0/24"]["healthy"] is False
         assert snap["checks"]["dns"]["up"] is False
         # Clean stop: drain, wait drain_wait, withdraw.
