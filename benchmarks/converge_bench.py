@@ -58,7 +58,7 @@ def mode_env(mode):
             import ansible_mitogen
         except ImportError:
             raise SystemExit("mode mitogen: the mitogen package is not installed (pip install '.[mitogen]')")
-        plugins = pathlib.Path(ansible_mitogen.__file__).parent / "plugins" / "mode"
+        plugins = pathlib.Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"
         return {"ANSIBLE_STRATEGY_PLUGINS": str(plugins), "ANSIBLE_STRATEGY": "mitogen_linear"}
     raise SystemExit("unknown mode %r (plain, mitogen)" % mode)
 

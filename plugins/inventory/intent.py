@@ -113,6 +113,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         # setting in group_vars or host_vars wins).
         self.inventory.set_variable("provider_lab", "ansible_python_interpreter", "/usr/bin/python3")
         self.inventory.set_variable("provider_lab", "ansible_ssh_common_args", self._lab_ssh_args())
+        # The same said to connection plugins that check host keys themselves (Mitogen's) rather than through ssh.
+        self.inventory.set_variable("provider_lab", "ansible_host_key_checking", False)
         lab_hosts = None
         for pop_name, pop in intent["pops"].items():
             if not isinstance(pop, dict) or not isinstance(pop_name, str):

@@ -1,4 +1,4 @@
-"""The base role: firewall and SSH drop-in validated by nft and sshd, the lo address command in a private netns."""
+"""The base role: firewall and SSH drop-in validated by nft and sshd, the netsetup command in a private netns."""
 
 import json
 import os
@@ -10,7 +10,7 @@ import yaml
 
 from bird_support import ROOT, VENV_BIN, lab_host, load_intent
 
-LO = ROOT / "roles" / "base" / "files" / "anycast-lo-addresses"
+NETSETUP = ROOT / "roles" / "base" / "files" / "anycast-netsetup"
 needs_tools = pytest.mark.skipif(not (shutil.which("nft") and os.path.exists("/usr/sbin/sshd") and os.geteuid() == 0),
                                  reason="needs root, nft and sshd")
 
@@ -79,34 +79,38 @@ def test_sshd_dropin_refuses_passwords(rendered):
     assert "PermitRootLogin prohibit-password" in text
 
 
-def test_lo_unit_carries_every_address(rendered):
-    text = (rendered["lab"] / "lo.service").read_text()
+def test_netsetup_unit_carries_every_kernel_parameter_and_address(rendered):
+    text = (rendered["lab"] / "netsetup.service").read_text()
     line = [x for x in text.splitlines() if x.startswith("ExecStart=")][0]
-    assert sorted(line.split()[1:]) == sorted(["--prefix=203.0.113.0/24", "--prefix=2001:db8:ac00::/48",
-                                               "--address=203.0.113.10", "--address=2001:db8:ac00::10",
-                                               "--address=203.0.113.53", "--address=2001:db8:ac00::53"])
+    assert line.split()[0] == "ExecStart=/usr/local/sbin/anycast-netsetup"
+    assert sorted(line.split()[1:]) == sorted([
+        "--set=net.ipv4.conf.all.arp_announce=2", "--set=net.ipv4.conf.all.arp_ignore=1",
+        "--set=net.ipv4.ip_nonlocal_bind=1", "--set=net.ipv4.tcp_syncookies=1", "--set=net.ipv6.ip_nonlocal_bind=1",
+        "--prefix=203.0.113.0/24", "--prefix=2001:db8:ac00::/48",
+        "--address=203.0.113.10", "--address=2001:db8:ac00::10",
+        "--address=203.0.113.53", "--address=2001:db8:ac00::53"])
 
 
 @pytest.mark.skipif(not shutil.which("unshare") or os.geteuid() != 0, reason="needs root and unshare")
-def test_lo_addresses_add_remove_idempotent_in_a_private_netns():
+def test_netsetup_addresses_add_remove_idempotent_in_a_private_netns():
     script = """
 set -e
 ip link set lo up
 ip addr add 203.0.113.99/32 dev lo
 ip addr add 198.51.100.7/32 dev lo
 A="--prefix=203.0.113.0/24 --prefix=2001:db8:ac00::/48 --address=203.0.113.10 --address=2001:db8:ac00::10"
-python3 {lo} --check $A
-python3 {lo} $A
-python3 {lo} $A
+python3 {cmd} --check $A
+python3 {cmd} $A
+python3 {cmd} $A
 ip -j addr show dev lo
-""".format(lo=LO)
+""".format(cmd=NETSETUP)
     proc = subprocess.run(["unshare", "--net", "sh", "-c", script], capture_output=True, text=True, timeout=30,
                           check=False)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     check, first, second = (json.loads(x) for x in lines[:3])
     assert check == {"changed": True, "added": ["2001:db8:ac00::10/128", "203.0.113.10/32"],
-                     "removed": ["203.0.113.99/32"], "check": True}
+                     "removed": ["203.0.113.99/32"], "keys": [], "skipped": [], "check": True}
     assert first["changed"] and first["removed"] == ["203.0.113.99/32"]
     assert second["changed"] is False
     addrs = {a["local"] for link in json.loads(lines[3]) for a in link["addr_info"]}
@@ -119,3 +123,38 @@ ip -j addr show dev lo
 def test_a_service_whose_kind_is_implied_by_its_name_is_opened_like_one_that_says_it(rendered):
     assert (rendered["implied_kind"] / "nftables.conf").read_text() == (rendered["lab"] / "nftables.conf").read_text()
     assert "tcp dport 443 accept" in (rendered["implied_kind"] / "nftables.conf").read_text()
+
+
+@pytest.mark.skipif(not shutil.which("unshare") or os.geteuid() != 0, reason="needs root and unshare")
+def test_netsetup_sets_the_kernel_parameters_that_differ_and_reports_the_read_only_ones(tmp_path):
+    """Against a stand-in /proc/sys: one parameter to change, one already right, one on a read-only mount (as a
+    container's /proc/sys is), one absent. In private mount and network namespaces: nothing of this machine's."""
+    root = tmp_path / "sys"
+    (root / "net" / "ipv4").mkdir(parents=True)
+    (root / "net" / "ipv4" / "ip_nonlocal_bind").write_text("0\n")
+    (root / "net" / "ipv4" / "tcp_syncookies").write_text("1\n")
+    (root / "net" / "ipv4" / "ip_forward").write_text("0\n")
+    cmd = "python3 {cmd} --sysctl-root {root} --set=net.ipv4.ip_nonlocal_bind=1 --set=net.ipv4.tcp_syncookies=1 " \
+          "--set=net.ipv4.ip_forward=1 --set=net.ipv6.absent=1".format(cmd=NETSETUP, root=root)
+    script = """
+set -e
+ro={root}/net/ipv4/ip_forward
+mount --bind $ro $ro
+mount -o remount,bind,ro $ro
+{cmd} --check
+cat {root}/net/ipv4/ip_nonlocal_bind
+{cmd}
+{cmd}
+cat {root}/net/ipv4/ip_nonlocal_bind $ro
+""".format(root=root, cmd=cmd)
+    proc = subprocess.run(["unshare", "--mount", "--net", "sh", "-c", script], capture_output=True, text=True,
+                          timeout=30, check=False)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    check, before, first, second, after, forward = (lines[0], lines[1], lines[2], lines[3], lines[4], lines[5])
+    check, first, second = json.loads(check), json.loads(first), json.loads(second)
+    assert check["keys"] == ["net.ipv4.ip_nonlocal_bind"] and check["changed"] is True and before == "0"
+    assert first["keys"] == ["net.ipv4.ip_nonlocal_bind"]
+    assert sorted(first["skipped"]) == ["net.ipv4.ip_forward", "net.ipv6.absent"]
+    assert second["changed"] is False and second["keys"] == []
+    assert after == "1" and forward == "0"

@@ -157,3 +157,53 @@ zone:
             while chunk := tls.recv(4096):
                 reply += chunk
     assert b"hello from A" in reply and b"X-Anycast-Instance: A" in reply.replace(b"x-anycast-instance", b"X-Anycast-Instance")
+
+
+def _load_relay():
+    import importlib.machinery
+    import importlib.util
+    loader = importlib.machinery.SourceFileLoader("anycast_acme_relay", str(RELAY))
+    spec = importlib.util.spec_from_loader("anycast_acme_relay", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def test_a_peer_answering_200_with_anything_but_a_key_authorization_is_not_believed():
+    """A peer whose web server answers every path with a page (200) does not hold the token: the relay must not hand
+    that page to the CA as the key authorization (RFC 8555 section 8.1: token "." thumbprint)."""
+    import http.server
+    import threading
+
+    token = "F3kv8_pqzomH_fcxyJwD72yGZriKMNeSYt09HyVBAS8"
+    answers = {"/page/": b"<!DOCTYPE html><p>Served by instance lhr-1</p>",
+               "/holder/": (token + ".R5vWE0ongPxpN-msYyR0IcsHrxqu2PstYSXwg_WQLRI").encode()}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the standard library's name)
+            body = answers["/holder/" if self.server.server_port == holder.server_port else "/page/"]
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    page = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    holder = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    for server in (page, holder):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        relay_mod = _load_relay()
+        only_page = relay_mod.Relay({"instance": "B", "timeout": 2,
+                                     "peers": [{"name": "page", "url": "http://127.0.0.1:%d" % page.server_port}]})
+        assert only_page.lookup("www.anycast.test", token) == (None, None)
+        both = relay_mod.Relay({"instance": "B", "timeout": 2,
+                                "peers": [{"name": "page", "url": "http://127.0.0.1:%d" % page.server_port},
+                                          {"name": "holder", "url": "http://127.0.0.1:%d" % holder.server_port}]})
+        body, peer = both.lookup("www.anycast.test", token)
+        assert body == answers["/holder/"] and peer["name"] == "holder"
+    finally:
+        page.shutdown()
+        holder.shutdown()

@@ -44,6 +44,18 @@ def adapt(path):
     return json.loads(proc.stdout)
 
 
+def _handlers(node):
+    """Every handler object anywhere in an adapted Caddy configuration."""
+    if isinstance(node, dict):
+        if "handler" in node:
+            yield node
+        for value in node.values():
+            yield from _handlers(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _handlers(value)
+
+
 def test_lab_caddyfile_is_valid_and_routes_as_designed(tmp_path):
     intent = copy.deepcopy(LAB_INTENT)
     # The lab's CA root exists only once the lab made it; this test checks the rest of the file.
@@ -68,6 +80,9 @@ def test_lab_caddyfile_is_valid_and_routes_as_designed(tmp_path):
     # No automatic HTTP->HTTPS redirect: plain HTTP serves the page (and the challenge relay).
     assert "redir" not in json.dumps(servers) and "Location" not in json.dumps(servers)
     assert "127.0.0.1:8402" in json.dumps(servers)
+    # The page is in the configuration itself (no file to install): it names the instance and its PoP.
+    pages = [h for h in _handlers(servers) if h.get("handler") == "static_response" and "<html" in h.get("body", "")]
+    assert pages and all('id="instance">lhr-1<' in p["body"] and 'id="pop">lhr<' in p["body"] for p in pages)
     relay = json.loads((out / "acme-relay.json").read_text())
     assert relay["instance"] == "lhr-1"
     assert [p["name"] for p in relay["peers"]] == ["lhr-2", "ams-1"]
