@@ -146,9 +146,9 @@ misrouted:
   returned: always
   type: list
   elements: dict
-  sample: [{"vantage": "lon", "family": "ipv4", "pop": "jfk", "expected_pop": "lhr"}]
-failed:
-  description: Probes that got no answer.
+  sample: [{"vantage": "lon", "family": "ipv4", "service": "web", "pop": "jfk", "expected_pop": "lhr"}]
+unanswered:
+  description: Probes that got no answer (a key named C(failed) would fail the task).
   returned: always
   type: list
   elements: dict
@@ -213,9 +213,9 @@ def build_report(module):
         "html": p["html"],
         "renderer": "none",
         "catchment": summary["catchment"],
-        "misrouted": [{k: pr[k] for k in ("vantage", "family", "pop", "instance", "expected_pop")}
+        "misrouted": [{k: pr[k] for k in ("vantage", "family", "service", "pop", "instance", "expected_pop")}
                       for pr in summary["misrouted"]],
-        "failed": [{k: pr[k] for k in ("vantage", "family", "target", "error")} for pr in summary["failed"]],
+        "unanswered": [{k: pr[k] for k in ("vantage", "family", "target", "error")} for pr in summary["failed"]],
         "pops": summary["per_pop"],
     }
     if p["png"]:

@@ -65,7 +65,8 @@ def parse_traceroute(raw):
         addresses = [p.origin for p in hop.packets if p.origin]
         hops.append(addresses[0] if addresses else "*")
     return {"probe_id": res.probe_id, "family": raw.get("af"), "target": raw.get("dst_addr"),
-            "reached": bool(res.destination_ip_responded), "rtt_ms": res.last_median_rtt, "hops": hops,
+            "reached": bool(res.destination_ip_responded), "hops": hops,
+            "rtt_ms": res.last_median_rtt if res.destination_ip_responded else None,
             "error": None if res.destination_ip_responded else "the traceroute did not reach %s" % raw.get("dst_addr")}
 
 
