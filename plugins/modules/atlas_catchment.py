@@ -12,7 +12,7 @@ short_description: Measure the catchment from RIPE Atlas probes
 version_added: "1.1.0"
 description:
   - Measures which PoP answers the anycast addresses from the RIPE Atlas vantage points of the intent
-    (C(vantage.atlas.points)): each vantage point's probes (named by id, or found by country, or near a city) send
+    (C(vantage.atlas.points)). Each vantage point's probes (named by id, or found by country, or near a city) send
     a DNS query with the NSID option to the DNS service's first address of each family (the NSID names the
     instance that answered, hence its PoP) and a traceroute to the web service's first address of each family
     (round-trip time and hops).
@@ -62,7 +62,7 @@ requirements:
   - ripe.atlas.cousteau (the Atlas API)
   - ripe.atlas.sagan (the result formats)
 notes:
-  - A measurement costs credits: every run creates one-off measurements. The cost per result is the intent's
+  - A measurement costs credits, and every run creates one-off measurements. The cost per result is the intent's
     C(dns_result_credits) and C(traceroute_result_credits).
 author:
   - anycast.network developers (@anycast-network)

@@ -445,8 +445,9 @@ LAB_VANTAGE = Dict(
 
 ATLAS_POINT = Dict(
     "a RIPE Atlas vantage point", section="atlas_point",
-    what="a vantage point: {country: GB}, {city: London, latitude: 51.5, longitude: -0.12} or {probes: [6001]}, "
-         "with its expected_pop", fields={
+    what=("a vantage point: {country: GB}, {city: London, latitude: 51.5, longitude: -0.12} or {probes: [6001]}, "
+          "with its expected_pop"),
+    fields={
         "expected_pop": Value("name", "the PoP this vantage point should land at", required=True,
                               why="the PoP this vantage point should land at"),
         "country": Value("text", "ISO 3166-1 alpha-2 code: probes in this country"),

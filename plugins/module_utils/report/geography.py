@@ -54,11 +54,11 @@ def km(a, b):
 
 
 def pop_places(intent, pops):
-    """{pop: {"latitude", "longitude", "city"}} for the PoPs that can be placed."""
+    """{pop: {"latitude", "longitude", "city"}} for the PoPs (those given and the intent's) that can be placed."""
     places = ((intent or {}).get("vantage") or {}).get("places") or {}
     declared = (intent or {}).get("pops") or {}
     out = {}
-    for pop in sorted(pops):
+    for pop in sorted(set(pops) | set(declared)):
         if pop in places:
             p = places[pop]
             out[pop] = {"latitude": float(p["latitude"]), "longitude": float(p["longitude"]),

