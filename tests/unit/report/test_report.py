@@ -211,7 +211,8 @@ def test_module_check_mode_then_write_then_idempotent(tmp_path):
     assert checked["changed"] and not (tmp_path / "out" / "c.html").exists()
     first = _play(tmp_path)
     assert first["changed"] and first["renderer"] == "pillow"
-    assert first["misrouted"] == [{"vantage": "lon", "family": "ipv4", "pop": "jfk", "instance": "jfk-1",
+    assert first["misrouted"] == [{"vantage": "lon", "family": "ipv4", "service": "web", "pop": "jfk",
+                                   "instance": "jfk-1",
                                    "expected_pop": "lhr"}]
     assert (tmp_path / "out" / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     second = _play(tmp_path)
