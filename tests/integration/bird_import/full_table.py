@@ -103,8 +103,8 @@ def vrps(stage):
 
     Stage 1: 20.0.0.0/16 valid (our upstream's AS, max /24); 20.1.0.0/16 max /16, so its /24s are invalid (too
     long); 20.2.0.0/16 for another AS (invalid origin); 2a00:0:100::/40 for another AS. Stage 2 (the update): the
-    ROA of 20.2.0.0/16 names the upstream's AS (valid again) and an AS0 ROA for 20.3.0.0/16 (RFC 6483 section 4)
-    makes its /24s invalid."""
+    ROA of 20.2.0.0/16 names the upstream's AS (valid again) and AS0 ROAs for 20.3.0.0/16 and 20.4.0.0/16 (RFC 6483
+    section 4) make their /24s invalid: 256 routes fewer. The good IPv4 routes must number at least 1,280."""
     roas = [
         {"prefix": "20.0.0.0/16", "maxLength": 24, "asn": UPSTREAM_ASN},
         {"prefix": "20.1.0.0/16", "maxLength": 16, "asn": UPSTREAM_ASN},
@@ -112,9 +112,9 @@ def vrps(stage):
         {"prefix": "2a00:0:100::/40", "maxLength": 48, "asn": OTHER_ASN},
     ]
     invalid = ["20.1.0.0/16", "20.2.0.0/16", "2a00:0:100::/40"] if stage == 1 else \
-        ["20.1.0.0/16", "2a00:0:100::/40", "20.3.0.0/16"]
+        ["20.1.0.0/16", "2a00:0:100::/40", "20.3.0.0/16", "20.4.0.0/16"]
     if stage == 2:
-        roas.append({"prefix": "20.3.0.0/16", "maxLength": 24, "asn": 0})
+        roas.extend({"prefix": p, "maxLength": 24, "asn": 0} for p in ("20.3.0.0/16", "20.4.0.0/16"))
     return {"metadata": {"generated": int(time.time())}, "roas": roas}, [ipaddress.ip_network(n) for n in invalid]
 
 
