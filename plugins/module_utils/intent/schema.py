@@ -218,12 +218,13 @@ def _import_fields():
                             "neighbour, %s for IPv6" % tuple("{:,}".format(rules.FULL_TABLE_MAX_PREFIXES[f])
                                                              for f in (4, 6)),
                             1, rules.MAX_PREFIXES_LIMIT, "the most routes accepted", kinds=("generic",)),
-        "max_prefixes_action": Choice("import full: what BIRD does when `max_prefixes` is exceeded (default `%s`)"
-                                      % rules.FULL_TABLE_LIMIT_ACTION, {
-            "disable": "the session is shut down until `birdc enable`",
-            "restart": "the session is restarted (after BIRD's error wait time)",
-            "block": "the session stays up, routes beyond the limit are dropped",
-            "warn": "only a log line"}, "limit action", kinds=("generic",)),
+        "max_prefixes_action": Choice(
+            "import full: what BIRD does when `max_prefixes` is exceeded (default `%s`)"
+            % rules.FULL_TABLE_LIMIT_ACTION, {
+                "disable": "the session is shut down until `birdc enable`",
+                "restart": "the session is restarted (after BIRD's error wait time)",
+                "block": "the session stays up, routes beyond the limit are dropped",
+                "warn": "only a log line"}, "limit action", kinds=("generic",)),
     }
 
 
