@@ -95,10 +95,13 @@ def run(args, work):
         procs.append(upstream)
         print("upstream BIRD read its %d static routes in %.1f s"
               % (args.ipv4 + args.ipv6 + len(feed.rejected(4)) + len(feed.rejected(6)), time.monotonic() - t0))
+        up = wait_for(lambda: all("Established" in instance.protocol(s) for s in want1), args.timeout, interval=0.05)
+        established = time.monotonic() - t0
         load = settled(instance, want1, args.timeout)
-        if load is None:
+        if not up or load is None:
             sys.exit("the table did not settle: %s" % {s: channel_routes(instance, s) for s in want1})
-        print("load: %.1f s until %s (imported, filtered) per session" % (load, want1))
+        print("load: sessions Established %.1f s after the upstream started, then %.1f s until %s (imported, "
+              "filtered) per session" % (established, load, want1))
         after = memory(instance)
         print("BIRD memory (show memory: effective, overhead), empty -> with the table:")
         for key in after:
