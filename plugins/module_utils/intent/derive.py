@@ -48,8 +48,10 @@ def normalize(intent):
     - each PoP's upstreams from defaults.upstreams when it lists none, its vultr settings merged over
       defaults.vultr (vultr PoPs);
     - each upstream's communities, large_communities, prepend and announce from its PoP when it sets none, and its
-      provider_name filled (Vultr's company for the vultr profile, AS<asn> otherwise);
-    - registry.loa.output_dir from registry.output_dir.
+      provider_name filled (Vultr's company for the vultr profile, AS<asn> otherwise); a generic upstream with
+      import full gets the max_prefixes of its neighbour's family and max_prefixes_action;
+    - registry.loa.output_dir from registry.output_dir;
+    - rpki_rtr.port (323) when an RTR cache is given.
 
     Works on a part of an intent (only the keys present are normalised) and leaves a malformed part as it is:
     validation reports it.
@@ -74,6 +76,15 @@ def normalize(intent):
             for key in TE_KEYS:
                 if key not in up and key in pop:
                     up[key] = copy.deepcopy(pop[key])
+            if up.get("profile") == "generic" and up.get("import") == "full":
+                try:
+                    family = ipaddress.ip_address(str(up.get("neighbor"))).version
+                except ValueError:
+                    family = None
+                if family:
+                    limits = _import_limits(up, "full", family)
+                    up.setdefault("max_prefixes", limits["max_prefixes"])
+                    up.setdefault("max_prefixes_action", limits["max_prefixes_action"])
             if "provider_name" not in up:
                 if up.get("profile") == "vultr":
                     up["provider_name"] = rules.VULTR_PROVIDER_NAME
@@ -157,8 +168,28 @@ def sessions_for(upstreams, pop, prefix_list, address="", address6=""):
             }
             session.update(base)
             session.update(te)
+            session.update(_import_limits(up, base["import"], family))
             result.append(session)
     return result
+
+
+def _import_limits(up, policy, family):
+    """A full table's limits: `max_prefixes` (BIRD's import limit, default by family), `max_prefixes_action`, and
+    `receive_limit` (routes received before the filters, kept when filtered) that much again beyond it. None for
+    import none and default, whose limits are the bird role's."""
+    if policy != "full":
+        return {"max_prefixes": None, "max_prefixes_action": None, "receive_limit": None}
+    limit = int(up.get("max_prefixes", rules.FULL_TABLE_MAX_PREFIXES[family]))
+    return {"max_prefixes": limit,
+            "max_prefixes_action": str(up.get("max_prefixes_action", rules.FULL_TABLE_LIMIT_ACTION)),
+            "receive_limit": int(limit * rules.FULL_TABLE_RECEIVE_FACTOR)}
+
+
+def rpki_rtr(intent):
+    """The RTR cache of the normalised intent ({address, port}), or None."""
+    rtr = normalize({"rpki_rtr": intent["rpki_rtr"]})["rpki_rtr"] if isinstance(intent, dict) and \
+        isinstance(intent.get("rpki_rtr"), dict) else None
+    return {"address": str(rtr["address"]), "port": int(rtr["port"])} if rtr and "address" in rtr else None
 
 
 def services(intent, kind=None):

@@ -35,6 +35,16 @@ NON_ROUTABLE_NETS = [ipaddress.ip_network(n) for n in (
 # reject_out_of_bounds_routes()).
 MAX_PREFIXLEN = {4: 24, 6: 48}
 
+# A full table through a generic upstream (docs/import-filters.md). The default import limit leaves room for
+# growth over the tables of today (about 1,000,000 IPv4 and 230,000 IPv6 routes); the receive limit, counted
+# before the filters (filtered routes are kept), is that much again beyond the import limit.
+FULL_TABLE_MAX_PREFIXES = {4: 1500000, 6: 400000}
+FULL_TABLE_LIMIT_ACTION = "disable"
+FULL_TABLE_RECEIVE_FACTOR = 1.5
+MAX_PREFIXES_LIMIT = 10000000
+# RPKI to Router protocol: IANA's port rpki-rtr (RFC 6810 section 7, RFC 8210).
+RTR_PORT = 323
+
 # Vultr's BGP service for cloud instances (docs.vultr.com "High Availability on Vultr with Floating IP and BGP").
 VULTR_NEIGHBOR4 = "169.254.169.254"
 VULTR_NEIGHBOR6 = "2001:19f0:ffff::1"

@@ -205,6 +205,38 @@ def _te(scope):
     }
 
 
+# Routes learned from upstreams (docs/import-filters.md): what a generic upstream's session imports, its limit,
+# and the RTR cache BIRD validates the origins of a full table against.
+def _import_fields():
+    return {
+        "import": Choice("what to accept from the neighbour", {
+            "none": "nothing", "default": "a default route only",
+            "full": "a full table, through the import filters (bogons, our own prefixes, too long or too short, "
+                    "private or reserved ASNs, too long AS paths, RPKI invalid with `rpki_rtr`)"},
+            "import policy", default="none", kinds=("generic",)),
+        "max_prefixes": Int("import full: the most routes accepted (BIRD's import limit); default %s for an IPv4 "
+                            "neighbour, %s for IPv6" % tuple("{:,}".format(rules.FULL_TABLE_MAX_PREFIXES[f])
+                                                             for f in (4, 6)),
+                            1, rules.MAX_PREFIXES_LIMIT, "the most routes accepted", kinds=("generic",)),
+        "max_prefixes_action": Choice(
+            "import full: what BIRD does when `max_prefixes` is exceeded (default `%s`)"
+            % rules.FULL_TABLE_LIMIT_ACTION, {
+                "disable": "the session is shut down until `birdc enable`",
+                "restart": "the session is restarted (after BIRD's error wait time)",
+                "block": "the session stays up, routes beyond the limit are dropped",
+                "warn": "only a log line"}, "limit action", kinds=("generic",)),
+    }
+
+
+RPKI_RTR = Dict(
+    "the RTR cache for origin validation of learned routes", section="rpki_rtr", fields={
+        "address": Value("address", "the cache's IP address (a relying party's RTR server, e.g. stayrtr, Routinator, "
+                         "rpki-client with its RTR server); every instance connects to it", required=True,
+                         why="the RTR cache's IP address"),
+        "port": Int("its TCP port (plain RTR, RFC 8210)", 1, 65535, "the port", default=rules.RTR_PORT),
+    })
+
+
 UPSTREAM = Dict(
     "a BGP session", section="upstream", what="an upstream session (profile vultr or generic)", variant="profile",
     strict_kinds=False,
@@ -226,8 +258,7 @@ UPSTREAM = Dict(
         "source": Value("address", "source address; default the instance's own address of that family; vultr: "
                         "fixed (the instance's own)", kinds=("generic",)),
         "bfd": Bool("BFD on the session", default=False),
-        "import": Choice("what to accept from the neighbour", {"none": "nothing", "default": "a default route only"},
-                         "import policy", default="none", kinds=("generic",)),
+        **_import_fields(),
         "host_routes": Bool("also announce the instance's own /32 and /128 to this neighbour", default=False,
                             kinds=("generic",)),
         "provider_name": Value("text", "the provider's name on the LOA; default Vultr's company, or `AS<asn>`"),
@@ -509,6 +540,7 @@ INTENT = Dict(
         "metrics": METRICS,
         "budget": BUDGET,
         "rpki": RPKI,
+        "rpki_rtr": RPKI_RTR,
         "vantage": VANTAGE,
     })
 
@@ -532,6 +564,7 @@ SECTIONS = [
     ("metrics", "Metrics", METRICS, "metrics"),
     ("budget", "Budget", BUDGET, "budget"),
     ("rpki", "RPKI", RPKI, "rpki"),
+    ("rpki_rtr", "RPKI RTR cache", RPKI_RTR, "rpki_rtr"),
     ("vantage", "Vantage points", VANTAGE, "vantage"),
     ("atlas", "RIPE Atlas", ATLAS, "vantage.atlas"),
     ("atlas_point", "RIPE Atlas vantage points", ATLAS_POINT, "vantage.atlas.points.<name>"),

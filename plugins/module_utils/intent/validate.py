@@ -230,7 +230,32 @@ class Validator:
         self.guard("metrics", self.check_metrics, intent.get("metrics"))
         if isinstance(intent.get("rpki"), dict):
             self.guard("rpki", self.check_rpki, intent["rpki"])
+        if isinstance(intent.get("rpki_rtr"), dict):
+            self.guard("rpki_rtr", self.check_rpki_rtr, intent["rpki_rtr"])
         return self.problems
+
+    def check_rpki_rtr(self, rtr):
+        if "address" not in rtr:
+            return
+        ip = _ip(rtr["address"])
+        if ip is None:
+            self.err("rpki_rtr.address", "'%s' is not an IP address: BIRD connects to the RTR cache by address"
+                     % (rtr["address"],))
+        elif ip.is_unspecified or ip.is_multicast or ip == ipaddress.ip_address("255.255.255.255"):
+            self.err("rpki_rtr.address", "%s cannot be an RTR cache's address (unspecified, multicast or broadcast)"
+                     % ip)
+        elif self.anycast_use(ip):
+            self.err("rpki_rtr.address", "%s is %s: an RTR cache there would be whichever instance is nearest; use "
+                     "the cache's own unicast address (or 127.0.0.1 for a cache on every instance)"
+                     % (ip, self.anycast_use(ip)))
+
+    def check_upstream_import(self, up, upath):
+        """max_prefixes and max_prefixes_action are the limit of a full table; none and default keep the bird
+        role's own limits."""
+        for key in ("max_prefixes", "max_prefixes_action"):
+            if key in up and up.get("import", "none") != "full":
+                self.err(_join(upath, key), "is only read with import: full (the limits of import none and default "
+                         "are the bird role's: bird_import_limit, bird_receive_limit); remove it or set import: full")
 
     def check_rpki(self, rpki):
         source = rpki.get("source")
@@ -644,9 +669,10 @@ class Validator:
                              "%d, source = the instance's own address); use profile generic to set it"
                              % (rules.VULTR_NEIGHBOR4, rules.VULTR_NEIGHBOR6, rules.VULTR_PEER_ASN,
                                 rules.VULTR_MULTIHOP))
-            if "import" in up:
-                self.err(_join(upath, "import"), "is fixed by the vultr profile: nothing is accepted from Vultr's "
-                         "route servers (import none); use profile generic to set it")
+            for key in ("import", "max_prefixes", "max_prefixes_action"):
+                if key in up:
+                    self.err(_join(upath, key), "is fixed by the vultr profile: nothing is accepted from Vultr's "
+                             "route servers (import none); use profile generic to set it")
             if "host_routes" in up:
                 self.err(_join(upath, "host_routes"), "is not used by the vultr profile: Vultr's sessions announce "
                          "the anycast prefixes only, never the instance's own /32 or /128; remove it")
@@ -679,6 +705,7 @@ class Validator:
             if "password" in up and not up["password"]:
                 self.err(_join(upath, "password"), "is empty: the variable or lookup it references gave nothing; "
                          "remove the key for a session without a password")
+            self.check_upstream_import(up, upath)
         self.check_password(up.get("password"), _join(upath, "password"))
         self.check_te(up, upath)
         if "provider_name" in up and (not isinstance(up["provider_name"], str) or "\n" in up["provider_name"]):
