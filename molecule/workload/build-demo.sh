@@ -30,7 +30,7 @@ print("demo %s listening on %s" % (os.environ["DEMO_VERSION"], os.environ.get("P
 http.server.ThreadingHTTPServer(("", int(os.environ.get("PORT", "8080"))), Handler).serve_forever()
 PY
   tar -C "$root" -c . | podman import -q --change "ENV=DEMO_VERSION=$version" \
-    --change 'CMD=["/usr/bin/python3", "-u", "/app.py"]' - "127.0.0.1:5000/demo:$version" >/dev/null
+    --change 'CMD=["/usr/bin/python3","-u","/app.py"]' - "127.0.0.1:5000/demo:$version" >/dev/null
   rm -rf "$root"
   podman push -q "127.0.0.1:5000/demo:$version"
   echo "pushed $version"

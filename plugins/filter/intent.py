@@ -95,7 +95,7 @@ def anycast_prefixes(intent, family=None):
 def _services_without_secrets(intent):
     """The services, without a workload's secrets and registry credentials: those are read (and templated) by the
     workload role only, in tasks that show nothing."""
-    services = intent.get("services") if isinstance(intent, Mapping) else None
+    services = intent["services"] if isinstance(intent, Mapping) and "services" in intent else None
     if not isinstance(services, Mapping):
         return _part(intent, "services")
     return {"services": {str(name): {k: _plain(v) for k, v in svc.items() if k not in ("secrets", "registry_auth")}
