@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible_collections.anycast.network.plugins.module_utils.intent import derive
+from ansible_collections.anycast.network.plugins.module_utils.intent import derive, workload
 
 
 def _plain(value):
@@ -92,12 +92,38 @@ def anycast_prefixes(intent, family=None):
     return derive.prefixes(_part(intent, "prefixes"), family)
 
 
+def _services_without_secrets(intent):
+    """The services, without a workload's secrets and registry credentials: those are read (and templated) by the
+    workload role only, in tasks that show nothing."""
+    services = intent["services"] if isinstance(intent, Mapping) and "services" in intent else None
+    if not isinstance(services, Mapping):
+        return _part(intent, "services")
+    return {"services": {str(name): {k: _plain(v) for k, v in svc.items() if k not in ("secrets", "registry_auth")}
+                         if isinstance(svc, Mapping) else _plain(svc) for name, svc in services.items()}}
+
+
 def anycast_services(intent, kind=None):
-    return derive.services(_part(intent, "services"), kind)
+    return derive.services(_services_without_secrets(intent), kind)
 
 
 def anycast_service_addresses(intent, family=None):
-    return derive.service_addresses(_part(intent, "services"), family)
+    return derive.service_addresses(_services_without_secrets(intent), family)
+
+
+def anycast_workloads(intent):
+    return derive.workloads(_part(intent, "services"))
+
+
+def anycast_workload_sites(intent):
+    return workload.sites(derive.workloads(_services_without_secrets(intent)))
+
+
+def anycast_workload_openings(intent, web_ports=()):
+    return workload.openings(derive.workloads(_services_without_secrets(intent)), _plain(web_ports or []))
+
+
+def anycast_workload_checks(intent, command):
+    return workload.health_checks(derive.workloads(_services_without_secrets(intent)), _plain(command))
 
 
 def pop_batches(groups, hosts=None):
@@ -121,5 +147,9 @@ class FilterModule:
             "anycast_prefixes": anycast_prefixes,
             "anycast_services": anycast_services,
             "anycast_service_addresses": anycast_service_addresses,
+            "anycast_workloads": anycast_workloads,
+            "anycast_workload_sites": anycast_workload_sites,
+            "anycast_workload_openings": anycast_workload_openings,
+            "anycast_workload_checks": anycast_workload_checks,
             "pop_batches": pop_batches,
         }

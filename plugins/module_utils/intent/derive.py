@@ -12,7 +12,7 @@ import copy
 import ipaddress
 import re
 
-from . import rules, schema
+from . import rules, schema, workload
 
 TE_KEYS = ("communities", "large_communities", "prepend", "announce")
 
@@ -202,6 +202,11 @@ def services(intent, kind=None):
             item.update(name=name, kind=svc_kind)
             out.append(item)
     return out
+
+
+def workloads(intent):
+    """The workloads (services of kind workload) as the roles read them: see workload.derive."""
+    return workload.derive(normalize(intent))
 
 
 def service_addresses(intent, family=None):

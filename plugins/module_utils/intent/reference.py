@@ -27,7 +27,7 @@ def _anchor(section):
 def _type(field):
     if isinstance(field, schema.Dict):
         return "mapping, see [%s](#%s)" % (_TITLES[field.section], _anchor(field.section))
-    if isinstance(field, schema.Map):
+    if isinstance(field, schema.Map) and isinstance(field.of, schema.Dict):
         return "mapping of name to settings, see [%s](#%s)" % (_TITLES[field.of.section], _anchor(field.of.section))
     if isinstance(field, schema.List) and isinstance(field.of, schema.Dict):
         return "list, see [%s](#%s)" % (_TITLES[field.of.section], _anchor(field.of.section))

@@ -375,6 +375,73 @@ SERVICE = Dict(
                             Value("hostname", ""), "hostname", min_items=1, kinds=("dns",)),
     })
 
+# -- Workloads: the operator's own containers on every instance (kind workload, docs/workloads.md) -------------
+# The workload kind extends SERVICE here, in one place: its own keys, and hostnames and tls as for web.
+
+
+class Names(Map):
+    """Variables by name (environment, secrets): a mapping of name to one value each, possibly empty."""
+
+    @property
+    def type_words(self):
+        return "mapping of name to %s" % self.of.type_words
+
+
+WORKLOAD_PORT = Dict(
+    "a port of a workload", section="workload_port", what="a port with port and protocol", fields={
+        "port": Int("the port the workload listens on (host network), opened on the service's addresses only",
+                    1, 65535, "the port", required=True, why="the port number, e.g. 27015"),
+        "protocol": Choice("transport", {"tcp": "", "udp": ""}, "protocol", default="tcp"),
+    })
+
+WORKLOAD_HEALTH = Dict(
+    "how the health gate checks a workload", section="workload_health", fields={
+        "protocol": Choice("the check; default http with http_port, else the first port's protocol", {
+            "http": "a GET of path answered 2xx/3xx (through Caddy on the service's addresses)",
+            "tcp": "a connection to port", "udp": "a datagram (send) answered by any datagram"},
+            "health check protocol"),
+        "port": Int("tcp/udp: the port checked; default the first port of that protocol", 1, 65535, "the port"),
+        "path": Value("urlpath", "http: the path", default="/healthz"),
+        "send": Value("text", "udp: the datagram sent; default an empty one"),
+    })
+
+REGISTRY_AUTH = Dict(
+    "registry credentials", section="registry_auth", what="credentials with username and password", fields={
+        "username": Value("text", "the registry account", required=True, why="the registry account"),
+        "password": Value("text", secret=True, required=True, why="the account's password or token",
+                          doc="password or token (from a vault or a lookup; never shown, kept in a 0600 file)"),
+    })
+
+WORKLOAD_FIELDS = {
+    "image": Value("text", "OCI image with its registry: `registry/path:tag` (resolved to a digest and recorded at "
+                   "deploy) or `registry/path@sha256:...`", kinds=("workload",),
+                   required=When("kind", ["workload"], "for a {value} service"),
+                   why="the container image, e.g. registry.example.net/app:1.4"),
+    "http_port": Int("the port the workload serves HTTP on (host network, loopback); Caddy proxies the service's "
+                     "hostnames and addresses to it", 1, 65535, "the HTTP port", kinds=("workload",)),
+    "ports": List("plain TCP/UDP ports on the service's anycast addresses (non-HTTP services)", WORKLOAD_PORT,
+                  "port", kinds=("workload",)),
+    "env": Names("environment variables", Value("text", ""), "variable", min_items=0, kinds=("workload",)),
+    "secrets": Names("environment variables whose values are secret (from a vault or a lookup): never shown, "
+                     "kept in a 0600 file", Value("text", "", secret=True), "secret", min_items=0,
+                     kinds=("workload",)),
+    "command": List("the command and its arguments; default the image's", Value("text", ""), "argument",
+                    min_items=1, kinds=("workload",)),
+    "cpus": Number("CPU limit in cores (systemd CPUQuota)", 0.01, 1024, "the CPU limit", default=1,
+                   kinds=("workload",)),
+    "memory_mb": Int("memory limit in MiB (systemd MemoryMax)", 16, 1048576, "the memory limit", default=512,
+                     kinds=("workload",)),
+    "stop_timeout": Int("seconds the workload has to stop after SIGTERM", 1, 600, "the stop timeout",
+                        default=10, kinds=("workload",)),
+    "health": Dict(WORKLOAD_HEALTH.doc, WORKLOAD_HEALTH.fields, "workload_health", kinds=("workload",)),
+    "registry_auth": Dict(REGISTRY_AUTH.doc, REGISTRY_AUTH.fields, "registry_auth", kinds=("workload",)),
+}
+SERVICE.fields["kind"].choices["workload"] = "the operator's container (podman)"
+SERVICE.fields["hostnames"].kinds = ("web", "workload")
+SERVICE.fields["tls"].kinds = ("web", "workload")
+SERVICE.fields.update(WORKLOAD_FIELDS)
+# -- end of the workloads ---------------------------------------------------------------------------------------
+
 HEALTH_CHECK = Dict(
     "Route53 health check", section="health_check", fields={
         "protocol": Choice("how Route53 checks each instance", {"http": "", "https": "", "tcp": ""}, "protocol",
@@ -550,6 +617,9 @@ SECTIONS = [
     ("service", "Services", SERVICE, "services.<name>"),
     ("tls", "TLS", TLS, "services.<name>.tls"),
     ("zone", "Zones", ZONE, "services.<name>.zones[]"),
+    ("workload_port", "Workload ports", WORKLOAD_PORT, "services.<name>.ports[]"),
+    ("workload_health", "Workload health checks", WORKLOAD_HEALTH, "services.<name>.health"),
+    ("registry_auth", "Registry credentials", REGISTRY_AUTH, "services.<name>.registry_auth"),
     ("record", "Records", RECORD, "services.<name>.zones[].records[]"),
     ("defaults", "Defaults", DEFAULTS, "defaults"),
     ("pop", "PoPs", POP, "pops.<name>"),

@@ -20,7 +20,7 @@ import re
 from collections import namedtuple
 from urllib.parse import urlparse
 
-from . import rules, schema
+from . import rules, schema, workload
 from ..route53.geo_codes import CONTINENTS, COUNTRIES, US_SUBDIVISIONS
 from ..registry.common import RegistryError, check_free_text
 
@@ -81,6 +81,7 @@ class Validator:
         self.zone_owner = {}        # zone origin -> path of the zone that serves it
         self.neighbors = []         # (ip, path) of generic upstreams' neighbours
         self.unicast = []           # (ip, path) of static hosts' own addresses
+        self.workload_ports = {}    # (protocol, port) -> path of the workload that listens there
 
     # -- helpers -------------------------------------------------------------
     def err(self, path, message):
@@ -381,6 +382,10 @@ class Validator:
             self.check_web(svc, path)
         elif kind == "dns":
             self.check_dns(svc, path)
+        elif kind == "workload":
+            if "http_port" in svc:  # its hostnames and tls as a web service's (Caddy serves them)
+                self.check_web({key: svc[key] for key in ("hostnames", "tls") if key in svc}, path)
+            workload.check(svc, path, self.err, self.workload_ports)
 
     def check_service_addresses(self, addresses, path):
         for i, raw in enumerate(_items(addresses)):
