@@ -6,7 +6,7 @@ set -eu
 # Daemons stay off until a role (instances) or the lab (routers) configures and starts them. An enabled daemon that
 # cannot run in a container stalls boot (frr.service waits about a minute for zebra without SYS_ADMIN).
 for unit in frr.service bird.service caddy.service caddy-api.service nsd.service pebble.service \
-    prometheus-node-exporter.service prometheus-bird-exporter.service nftables.service; do
+    prometheus-node-exporter.service prometheus-bird-exporter.service nftables.service stayrtr.service; do
   if [ -e "/lib/systemd/system/$unit" ]; then
     systemctl disable "$unit" >/dev/null 2>&1 || true
   fi

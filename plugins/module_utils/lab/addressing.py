@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.anycast.network.plugins.module_utils.lab import rpki
 from ansible_collections.anycast.network.plugins.module_utils.lab import topology as topo_mod
 from ansible_collections.anycast.network.plugins.module_utils.lab.ca import API_PORT, MANAGEMENT_PORT
 
@@ -109,7 +110,10 @@ def intent_dns_server(intent):
 def plan_for_intent(topo, intent, image="localhost/anycast-lab-node:current"):
     """The lab plan of a (validated) topology for an intent: its lab PoPs, prefixes and DNS service."""
     prefixes4, prefixes6 = intent_prefixes(intent)
-    return plan(topo, lab_pops(intent), prefixes4, prefixes6, image=image, ca_dns_server=intent_dns_server(intent))
+    result = plan(topo, lab_pops(intent), prefixes4, prefixes6, image=image, ca_dns_server=intent_dns_server(intent))
+    # The ROAs the lab's RPKI publishes to the provider edges (lab/rpki.py).
+    result["roas"] = rpki.default_roas(intent)
+    return result
 
 
 def instances(topo, pops):
@@ -265,6 +269,8 @@ def plan(topo, pops, prefixes4, prefixes6, image="localhost/anycast-lab-node:cur
         node["originate6"].append(str(lan6))
         node["customer_prefixes4"] = list(prefixes4)
         node["customer_prefixes6"] = list(prefixes6)
+        # Origin validation of the instances' routes against the lab's VRP set (lab/rpki.py).
+        node["rpki"] = True
         for up in edge["upstreams"]:
             carrier = routers["%s-%s" % (up["carrier"], region)]
             link(carrier, node, "customer", "provider")

@@ -10,7 +10,7 @@ Policies:
   hot-potato routing. 65535:0 (GRACEFUL_SHUTDOWN, RFC 8326) sets local preference 0.
 - provider edges behave like Vultr's BGP service: AS 64515 towards the instances (local-as no-prepend replace-as),
   neighbours 169.254.169.254 and 2001:19f0:ffff::1 on the loopback, multihop 2, TCP-MD5; only the customer's
-  registered prefixes (no longer than /24 and /48); AS 20473 and private ASNs stripped towards carriers; Vultr's
+  registered prefixes (no longer than /24 and /48), RPKI-valid only (lab/rpki.py); AS 20473 and private ASNs stripped towards carriers; Vultr's
   action communities (64600/64601/64602/64603/64699:X, 20473:6000/6001/6002/6003/666) and GRACEFUL_SHUTDOWN.
 - eyeball networks announce their own network only and rank their providers by the topology's local_pref.
 """
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.anycast.network.plugins.module_utils.lab.rpki import STAYRTR_PORT as RTR_PORT
 from ansible_collections.anycast.network.plugins.module_utils.lab.topology import LOCAL_PREF, VULTR_ASN, \
     VULTR_CUSTOMER_ASN
 
@@ -55,6 +56,13 @@ VULTR_ACTIONS = {
     "own_tag": "%d:500" % VULTR_ASN,
 }
 GSHUT = "65535:0"
+
+
+def daemons(node):
+    """FRR's daemons file: a provider edge's bgpd also loads the RPKI module (Debian's frr-rpki-rtrlib)."""
+    if node.get("rpki"):
+        return DAEMONS.replace('bgpd_options="   -A 127.0.0.1"', 'bgpd_options="   -A 127.0.0.1 -M rpki"')
+    return DAEMONS
 BLACKHOLE = "65535:666"
 
 
@@ -215,7 +223,12 @@ def render_edge(node, password):
             lines.append("bgp community-list standard VULTR-PREPEND%d-%d seq 5 permit 6460%d:%d"
                          % (times, asn, times, asn))
     lines.append("!")
-    # From instances: registered prefixes only (host routes only as blackhole requests).
+    if node.get("rpki"):
+        # The RTR cache on this edge (stayrtr, lab/rpki.py); FRR re-validates its routes when the VRP set changes.
+        lines += ["rpki", " rpki polling_period 5", " rpki retry_interval 5",
+                  " rpki cache 127.0.0.1 %d preference 1" % RTR_PORT, "exit", "!"]
+    # From instances: registered prefixes only (host routes only as blackhole requests); with RPKI, only routes whose
+    # origin a ROA authorises (valid): a provider that requires its customers' ROAs drops invalid and not-found.
     for family, match in ((4, "ip"), (6, "ipv6")):
         name = "FROM-INSTANCE-V%d" % family
         lines += [
@@ -225,6 +238,11 @@ def render_edge(node, password):
             " set local-preference %d" % LOCAL_PREF["customer"],
             " set community %s %s additive" % (VULTR_ACTIONS["customer_tag"], BLACKHOLE),
             "exit",
+        ]
+        if node.get("rpki"):
+            lines += ["route-map %s deny 6" % name, " match rpki invalid", "exit",
+                      "route-map %s deny 7" % name, " match rpki notfound", "exit"]
+        lines += [
             "route-map %s permit 10" % name,
             " match %s address prefix-list CUSTOMER-V%d" % (match, family),
             " match community GSHUT",
@@ -291,12 +309,16 @@ def render_edge(node, password):
             " neighbor %s password %s" % (addr, password),
         ]
 
+    def af_rpki(nb):
+        # What the instance sent is kept, so a new VRP set re-runs the import policy on it (FRR's revalidation).
+        return ["neighbor %s soft-reconfiguration inbound" % nb["address"]] if node.get("rpki") else []
+
     def af_extra(nb, family):
         addr = nb["address"]
         if nb["role"] == "instance":
             return ["neighbor %s route-map FROM-INSTANCE-V%d in" % (addr, family),
                     "neighbor %s route-map TO-INSTANCE out" % addr,
-                    "neighbor %s maximum-prefix 100" % addr]
+                    "neighbor %s maximum-prefix 100" % addr] + af_rpki(nb)
         return ["neighbor %s route-map FROM-CARRIER in" % addr,
                 "neighbor %s route-map TO-AS%d out" % (addr, nb["remote_as"]),
                 "neighbor %s remove-private-AS all" % addr,

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.anycast.network.plugins.module_utils.lab import ca as ca_mod
 from ansible_collections.anycast.network.plugins.module_utils.lab import frr
+from ansible_collections.anycast.network.plugins.module_utils.lab import rpki as rpki_mod
 from ansible_collections.anycast.network.plugins.module_utils.lab.addressing import LABEL
 
 IMAGE = "localhost/anycast-lab-node"
@@ -117,7 +118,9 @@ def node_files(node, password, pubkey, ca=None):
     files = {"net.sh": frr.net_script(node)}
     if node["kind"] in ("carrier", "edge", "eyeball"):
         files["frr.conf"] = frr.render(node, password)
-        files["daemons"] = frr.DAEMONS
+        files["daemons"] = frr.daemons(node)
+    if node.get("rpki"):
+        files["start.sh"] = rpki_mod.start_script()
     if node["kind"] == "instance":
         files["authorized_keys"] = pubkey + "\n"
     if node["kind"] == "ca" and ca:
@@ -316,6 +319,8 @@ def up(plan, state_dir, image="%s:current" % IMAGE, timeout=120, check_mode=Fals
             podman("rm", "-f", "-t", "0", cname, check=False)
             _create(cname)
 
+    # The edges' VRP set: not part of a container's spec (a new set is read by the running stayrtr).
+    rpki_mod.write_vrps(nodes_dir, [n["name"] for n in plan["nodes"].values() if n.get("rpki")], plan.get("roas", []))
     write_plan(plan, state_dir)
     timings["networks"] = round(time.monotonic() - t0, 2)
     # Whatever the wait is for starts first: the routers when their sessions are waited for (they take longest to
