@@ -28,7 +28,7 @@ def make_plan(name="default", intent=INTENT):
 # tests need unconfigured), then everything on the converged default lab, and last the mystery variant, which
 # replaces the topology and leaves the lab down.
 ORDER = ("test_lab_lifecycle", "test_lab_default", "test_routing_default", "test_services_", "test_metrics_",
-         "test_runner_", "test_secrets", "test_routing_mystery")
+         "test_runner_", "test_secrets", "test_rpki", "test_routing_mystery")
 
 
 def _rank(item):

@@ -12,7 +12,8 @@ rpki-client(8)), which stayrtr reads (``-cache``) and polls (``-refresh``). The 
 intent (a ROA per announced prefix, the intent's ASN, maxLength the prefix's length: the ROAs an operator files
 before announcing), into each edge's node directory, outside the container's spec: a new VRP set is picked up by
 the running stayrtr within its refresh interval, and FRR re-validates its routes (soft reconfiguration inbound keeps
-what each instance sent). ``write_vrps`` replaces the set, as a relying party's fetch would.
+what each instance sent). ``publish`` replaces the set, as a relying party's next fetch would, and re-runs each
+edge's import policy once the edge holds it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
+import time
 
 STAYRTR_PORT = 3323
 STAYRTR_REFRESH = 2
@@ -49,7 +52,7 @@ def start_script():
     return "\n".join([
         "#!/bin/sh",
         "# Written by the anycast.network lab: the RTR cache of this provider edge (lab/rpki.py).",
-        "nohup stayrtr -bind 127.0.0.1:%d -cache /etc/anycast-lab/%s -refresh %d -checktime=false \\"
+        "nohup stayrtr -bind 127.0.0.1:%d -cache /etc/anycast-lab/%s -refresh %d -checktime=false -loglevel warn \\"
         % (STAYRTR_PORT, VRP_FILE, STAYRTR_REFRESH),
         "  -metrics.addr 127.0.0.1:9847 >/var/log/stayrtr.log 2>&1 &",
         "",
@@ -68,3 +71,30 @@ def write_vrps(nodes_dir, edge_names, roas):
             handle.write(text)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+
+
+def publish(exec_, plan, nodes_dir, roas, timeout=30):
+    """A new VRP set at every edge, as a relying party's next fetch brings it: written, read by each edge's stayrtr
+    and FRR (its RTR prefix table holds as many prefixes of each family as the set), then each edge's import policy
+    re-run on what its instances sent (`clear bgp * soft in`: FRR 8.4 re-validates the routes it holds, but not one it
+    rejected before, which a ROA published later must bring back). Returns {edge: error} for the edges that did not
+    take the set in time (empty when all did)."""
+    edges = [n for n in plan["nodes"].values() if n.get("rpki")]
+    write_vrps(nodes_dir, [n["name"] for n in edges], roas)
+    want = (sum(1 for r in roas if ":" not in r["prefix"]), sum(1 for r in roas if ":" in r["prefix"]))
+    errors = {}
+    for node in edges:
+        deadline = time.monotonic() + timeout
+        seen = None
+        while True:
+            out = exec_(node["container"], "vtysh", "-c", "show rpki prefix-table").stdout
+            counts = [int(x) for x in re.findall(r"Number of IPv[46] Prefixes: (\d+)", out)]
+            seen = tuple(counts) if len(counts) == 2 else None
+            if seen == want or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        if seen != want:
+            errors[node["name"]] = "RTR prefix table %s, want %s" % (seen, want)
+            continue
+        exec_(node["container"], "vtysh", "-c", "clear bgp * soft in")
+    return errors
