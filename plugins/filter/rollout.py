@@ -25,8 +25,12 @@ def _settings(intent):
 
 
 def _host_pop(hosts, groups, pop_names):
+    """{host: its PoP}: from the groups of the intent's PoPs, else (no intent) from every pop_* group."""
     groups = groups if isinstance(groups, Mapping) else {}
-    pop_groups = {name: groups.get(derive.pop_group(name)) or [] for name in pop_names}
+    if pop_names:
+        pop_groups = {name: groups.get(derive.pop_group(name)) or [] for name in pop_names}
+    else:
+        pop_groups = {str(name)[4:]: members for name, members in groups.items() if str(name).startswith("pop_")}
     return rollout.pop_of_hosts(hosts, pop_groups)
 
 
