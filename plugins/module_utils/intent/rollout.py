@@ -66,11 +66,12 @@ def plan(hosts, host_pop, settings):
             seen.append(pop)
     pops = list(members)
     canary = [p for p in settings.get("canary") or [] if p in members]
-    if pops[:len(canary)] != canary and canary:
-        raise RolloutError(
-            "the canary PoP%s %s must come first in the play's order, before %s: order the hosts with "
-            "anycast.network.anycast_rollout_order" % ("s" if len(canary) > 1 else "", ", ".join(canary),
-                                                        ", ".join(p for p in pops if p not in canary)))
+    if set(pops[:len(canary)]) != set(canary):
+        late = ", ".join(canary)
+        raise RolloutError("the canary PoP%s %s must come first in the play's order, before %s: order the hosts with "
+                           "anycast.network.anycast_rollout_order" % ("s" if len(canary) > 1 else "", late, ", ".join(
+                               p for p in pops if p not in canary)))
+    canary = pops[:len(canary)]
     if not canary and pops:
         canary = pops[:1]       # no canary PoP needs configuring: the first PoP that does is the canary
     waves = [canary] if canary else []
