@@ -27,4 +27,8 @@ class ActionModule(ActionBase):
             return result
         result.update(self._execute_module(module_name="anycast.network.bird_state", module_args=args,
                                            task_vars=task_vars or {}))
+        # A failed wave of the configure step names the PoP that failed, whatever its instances are called.
+        pop = (task_vars or {}).get("anycast_pop")
+        if result.get("failed") and pop and isinstance(result.get("msg"), str):
+            result["msg"] = "PoP %s: %s" % (self._templar.template(pop), result["msg"])
         return result

@@ -18,9 +18,9 @@ INVENTORY_SUFFIXES = (".anycast.yml", ".anycast.yaml")
 DEFAULT_INTENT_FILE = "group_vars/all/intent.yml"
 
 
-def _intent_files(sources):
-    """The intent files of the run's anycast.network.intent inventory sources (files ending in .anycast.yml, or
-    directories holding one), each resolved as the inventory plugin resolves its intent_file option."""
+def _configs(sources):
+    """The run's anycast.network.intent inventory sources (files ending in .anycast.yml, or directories holding
+    one): [(path, its settings)]."""
     from ansible_collections.anycast.network.plugins.module_utils.intent.files import load_yaml
 
     configs = []
@@ -31,19 +31,54 @@ def _intent_files(sources):
                         if name.endswith(INVENTORY_SUFFIXES)]
         elif source.endswith(INVENTORY_SUFFIXES) and os.path.isfile(source):
             configs.append(source)
-    files = []
+    found = []
     for config in configs:
         try:
             data = load_yaml(config)
         except Exception:  # pylint: disable=broad-except
             continue  # the inventory plugin reports its own configuration
-        if not isinstance(data, dict) or data.get("plugin") not in ("anycast.network.intent", "intent"):
-            continue
+        if isinstance(data, dict) and data.get("plugin") in ("anycast.network.intent", "intent"):
+            found.append((config, data))
+    return found
+
+
+def _intent_files(sources):
+    """The intent files of the run's anycast.network.intent inventory sources, each resolved as the inventory
+    plugin resolves its intent_file option."""
+    files = []
+    for config, data in _configs(sources):
         name = data.get("intent_file") or DEFAULT_INTENT_FILE
         path = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(config)), str(name)))
         if path not in files:
             files.append(path)
     return files
+
+
+def _lab_topologies(sources):
+    """{topology file: the inventory file that names it}: the lab topology of each anycast.network.intent
+    inventory source, resolved as the inventory plugin resolves its lab_topology option (the file's setting, else
+    the environment's ANYCAST_LAB_TOPOLOGY, relative to the inventory file)."""
+    found = {}
+    for config, data in _configs(sources):
+        name = data.get("lab_topology") or os.environ.get("ANYCAST_LAB_TOPOLOGY")
+        if name:
+            path = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(config)), str(name)))
+            found.setdefault(path, config)
+    return found
+
+
+def _topology_disagrees(given, sources):
+    """The message refusing a lab topology that is not the inventory's (a command line's -e anycast_lab_topology
+    wins over the inventory's variable, while the inventory's hosts come from its own topology), else None."""
+    named = _lab_topologies(sources)
+    if not given or not named:
+        return None
+    if os.path.realpath(os.path.abspath(str(given))) in {os.path.realpath(p) for p in named}:
+        return None
+    return ("The lab topology %s (anycast_lab_topology, given on the command line) is not the inventory's: %s "
+            "names %s. The inventory chooses the topology (its lab_topology setting, docs/lab.md): use the "
+            "inventory of that topology (-i) instead of -e anycast_lab_topology. Nothing was changed."
+            % (given, ", ".join(sorted(set(named.values()))), ", ".join(sorted(named))))
 
 
 class ActionModule(ActionBase):
@@ -55,7 +90,12 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         result["changed"] = False
         args = self._task.args
-        files = _intent_files((task_vars or {}).get("ansible_inventory_sources"))
+        sources = (task_vars or {}).get("ansible_inventory_sources")
+        files = _intent_files(sources)
+        refused = _topology_disagrees(args.get("lab_topology"), sources)
+        if refused:
+            result.update(failed=True, msg=refused)
+            return result
         for path in files:
             # Ansible only warns about a key written twice and keeps the last; an intent file that is empty or not
             # YAML leaves no intent at all. Say so here, naming the file and line, rather than something vaguer.

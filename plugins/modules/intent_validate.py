@@ -22,7 +22,12 @@ options:
     type: dict
     required: true
   lab_topology:
-    description: A lab topology file; when given, lab PoP regions are checked against it.
+    description:
+      - A lab topology file; when given, lab PoP regions are checked against it, and what the lab cannot build is
+        refused (a C(static) PoP, a C(generic) upstream of a lab PoP), each by its path.
+      - When the run's P(anycast.network.intent#inventory) inventory names a lab topology, this must be that file
+        (normally C("{{ anycast_lab_topology }}"), which that inventory sets); another one, from an C(-e) on the
+        command line, is refused.
     type: path
 extends_documentation_fragment:
   - anycast.network.controller_action

@@ -51,7 +51,8 @@ def normalize(intent):
       provider_name filled (Vultr's company for the vultr profile, AS<asn> otherwise); a generic upstream with
       import full gets the max_prefixes of its neighbour's family and max_prefixes_action;
     - registry.loa.output_dir from registry.output_dir;
-    - rpki_rtr.port (323) when an RTR cache is given.
+    - rpki_rtr.port (323) when an RTR cache is given;
+    - rollout.growth (1) and rollout.canary (the first PoP) when a rollout is given (`rollout()` for every intent).
 
     Works on a part of an intent (only the keys present are normalised) and leaves a malformed part as it is:
     validation reports it.
@@ -93,7 +94,19 @@ def normalize(intent):
     registry = out.get("registry")
     if isinstance(registry, dict) and isinstance(registry.get("loa"), dict):
         registry["loa"].setdefault("output_dir", registry.get("output_dir"))
+    if isinstance(out.get("rollout"), dict) and "canary" not in out["rollout"] and pops:
+        out["rollout"]["canary"] = list(pops)[:1]
     return out
+
+
+def rollout(intent):
+    """The configure step's rollout (docs/rollout.md): {'canary': [PoP, ...], 'growth': int, 'max_wave': int or
+    None (no limit)}. An intent without one gets the default: its first PoP, then one PoP at a time."""
+    model = normalize(intent) if isinstance(intent, dict) else {}
+    settings = model.get("rollout") if isinstance(model.get("rollout"), dict) else _fill({}, schema.ROLLOUT)
+    pops = model.get("pops") if isinstance(model.get("pops"), dict) else {}
+    return {"canary": [str(p) for p in settings.get("canary") or list(pops)[:1]],
+            "growth": int(settings.get("growth") or 1), "max_wave": settings.get("max_wave")}
 
 
 def prefixes(intent, family=None):

@@ -641,3 +641,18 @@ SECTIONS = [
     ("lab_vantage", "Lab vantage points", LAB_VANTAGE, "vantage.lab.<name>"),
     ("place", "Places", PLACE, "vantage.places.<pop>"),
 ]
+
+# -- Rollout: the configure step's waves (canary PoPs first, then waves that grow; docs/rollout.md) ------------
+# Declared here in one place: the ROLLOUT settings, the top-level key and the reference's section.
+ROLLOUT = Dict(
+    "how the configure step rolls a change out", section="rollout", fields={
+        "canary": List("the PoPs configured first, alone in the first wave; default the intent's first PoP",
+                       Value("name", ""), "PoP", min_items=1),
+        "growth": Int("the waves after the canary hold growth, growth², growth³, ... PoPs (`1`: one PoP at a "
+                      "time)", 1, 10, "the growth factor", default=1),
+        "max_wave": Int("the most PoPs in one wave after the canary; default no limit", 1, 1000,
+                        "the largest wave"),
+    })
+INTENT.fields["rollout"] = ROLLOUT
+SECTIONS.append(("rollout", "Rollout", ROLLOUT, "rollout"))
+# -- end of the rollout ---------------------------------------------------------------------------------------

@@ -233,7 +233,59 @@ class Validator:
             self.guard("rpki", self.check_rpki, intent["rpki"])
         if isinstance(intent.get("rpki_rtr"), dict):
             self.guard("rpki_rtr", self.check_rpki_rtr, intent["rpki_rtr"])
+        if isinstance(intent.get("rollout"), dict):
+            self.guard("rollout", self.check_rollout, intent["rollout"], intent.get("pops"))
+        if self.known_lab_regions is not None:
+            self.guard("pops", self.check_lab_build, intent.get("pops"), defaults)
         return self.problems
+
+    # -- the rollout and what the lab can build (docs/rollout.md, docs/lab.md) -----------------------------------
+    def check_rollout(self, settings, pops):
+        """Every canary is a PoP of the intent, named once."""
+        names = [str(name) for name in pops] if isinstance(pops, dict) else []
+        seen = set()
+        for i, name in enumerate(_items(settings.get("canary"))):
+            path = "rollout.canary[%d]" % i
+            if not isinstance(name, str):
+                continue
+            if names and name not in names:
+                hint = difflib.get_close_matches(name, names, n=1)
+                self.err(path, "'%s' is not a PoP of this intent (%s)" % (
+                    name, "did you mean '%s'?" % hint[0] if hint else "its PoPs: " + ", ".join(names)))
+            elif name in seen:
+                self.err(path, "names PoP %s a second time" % name)
+            seen.add(name)
+
+    def check_lab_build(self, pops, defaults):
+        """With a lab topology (a lab inventory), only what the lab builds: lab PoPs behind the lab's Vultr-like
+        provider edges. A static PoP's hosts do not exist there, and no lab router answers a generic upstream."""
+        if not isinstance(pops, dict):
+            return
+        inherited = {}
+        for name, pop in pops.items():
+            if not isinstance(pop, dict):
+                continue
+            path = "pops.%s" % name
+            if pop.get("provider") == "static":
+                self.err(_join(path, "provider"), "the lab builds no static PoP (no machine answers for its hosts, "
+                         "the run would stop at an SSH timeout): use provider lab in a lab inventory")
+                continue
+            if pop.get("provider") != "lab":
+                continue
+            own = "upstreams" in pop
+            for i, up in enumerate(_items(pop["upstreams"] if own else defaults.get("upstreams"))):
+                if isinstance(up, dict) and up.get("profile") == "generic":
+                    if own:
+                        self.err("%s.upstreams[%d].profile" % (path, i), "the lab's provider edges are Vultr-like "
+                                 "only (no lab router answers a generic upstream, its session would stay in "
+                                 "Connect): use profile vultr in a lab inventory")
+                    else:
+                        inherited.setdefault(i, []).append(str(name))
+        for i, names in sorted(inherited.items()):
+            self.err("defaults.upstreams[%d].profile" % i, "lab PoP%s %s inherit%s this generic upstream, but the "
+                     "lab's provider edges are Vultr-like only (its session would stay in Connect): use profile "
+                     "vultr in a lab inventory" % ("s" if len(names) > 1 else "", ", ".join(names),
+                                                   "" if len(names) > 1 else "s"))
 
     def check_rpki_rtr(self, rtr):
         if "address" not in rtr:
