@@ -100,6 +100,16 @@ options:
           - ID of an existing Route53 health check to use for this region instead of the ones the module
             creates. It must exist.
         type: str
+  exclude_addresses:
+    description:
+      - Unicast addresses of instances that are leaving (a PoP scaled down or removed, a host taken out). They are
+        taken out of every fallback of O(fallbacks), so no record and no health check points at them any more; a
+        fallback left with no address is dropped and its region gets the default record.
+      - The decommission plays pass the addresses of the instances they are about to drain, before draining them.
+    type: list
+    elements: str
+    default: []
+    version_added: "1.1.0"
   health_check:
     description:
       - The health checks created on each fallback unicast address.
@@ -234,6 +244,13 @@ deleted_health_checks:
   returned: success
   type: list
   elements: str
+dropped_fallbacks:
+  description: PoPs of O(fallbacks) left out because O(exclude_addresses) took every one of their addresses.
+  returned: success
+  type: list
+  elements: str
+  sample: [lax]
+  version_added: "1.1.0"
 """
 
 import uuid
@@ -287,6 +304,7 @@ def argument_spec():
                 health_check_id=dict(type="str"),
             ),
         ),
+        exclude_addresses=dict(type="list", elements="str", default=[]),
         health_check=dict(
             type="dict",
             default={},
@@ -456,6 +474,7 @@ class GeoReconciler:
             health_checks=self.used_checks,
             created_health_checks=list(self.created),
             deleted_health_checks=unused,
+            dropped_fallbacks=plan.get("dropped_fallbacks", []),
         )
         if self.module._diff:
             result["diff"] = dict(

@@ -256,6 +256,11 @@ def build_plan(params):
 
     records = []
     fallbacks = []
+    # Instances leaving the network (scale-down, decommission): their unicast addresses leave every fallback
+    # before they are drained; a fallback left with no address goes, and its region gets the default record.
+    leaving = _split_addresses(params.get("exclude_addresses"), "exclude_addresses", errors)
+    leaving = set(leaving["A"]) | set(leaving["AAAA"])
+    dropped = []
     if state == "present":
         default = _split_addresses(params.get("default_addresses"), "default_addresses", errors)
         if not default["A"] and not default["AAAA"]:
@@ -268,6 +273,11 @@ def build_plan(params):
             where = "fallbacks[%d] (PoP %s)" % (index, pop)
             location = _check_location(fallback, where, errors)
             addresses = _split_addresses(fallback.get("addresses"), where, errors)
+            if leaving & (set(addresses["A"]) | set(addresses["AAAA"])):
+                addresses = {rtype: [a for a in values if a not in leaving] for rtype, values in addresses.items()}
+                if not addresses["A"] and not addresses["AAAA"]:
+                    dropped.append(pop)
+                    continue
             if not addresses["A"] and not addresses["AAAA"]:
                 errors.append("%s: no unicast address; the PoP's instances need anycast_address or "
                               "anycast_address6 (is the PoP provisioned?)" % where)
@@ -330,6 +340,7 @@ def build_plan(params):
         "records": records,
         "health_check": {"enabled": bool(hc_enabled), "template": endpoint_template},
         "warnings": warnings,
+        "dropped_fallbacks": dropped,
     }
 
 

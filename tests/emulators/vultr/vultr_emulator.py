@@ -272,6 +272,9 @@ class Emulator:
         self.state = VultrState(boot_delay, seed)
         self.violations = []
         self.log = []  # (method, path, status, fault)
+        # A test's observer, called with (method, path) before a request is served: what else had happened
+        # (elsewhere: DNS changes, commands on an instance) when a DELETE arrived.
+        self.on_request = None
         self.auth_headers_seen = set()
         with open(SPEC_PATH, encoding="utf-8") as fh:
             spec = json.load(fh)
@@ -581,6 +584,8 @@ def _handler(emulator):
                 return self._reply(status, payload)
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            if emulator.on_request is not None:
+                emulator.on_request(method, urlsplit(self.path).path)
             status, payload, fault = emulator.handle(method, self.path, self.headers, body)
             with emulator.lock:
                 emulator.log.append((method, urlsplit(self.path).path, status, fault))
