@@ -8,9 +8,10 @@ template task. Derandomized and bounded: the same cases on every run, well under
 import copy
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from ansible.errors import AnsibleError
 from render_support import bird_meaning, check, direct, lab_hostvars, load_intent, need, run_play
 
 from ansible_collections.anycast.network.plugins.module_utils.intent import derive
@@ -122,7 +123,7 @@ def assert_renders_as_intended(intent, tmp_path):
     assert "export all" not in bird and "export where" not in bird
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+@settings(max_examples=150, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(target=st.sampled_from(TARGETS), value=st.one_of(st.sampled_from(HOSTILE), texts))
 def test_a_mutated_intent_is_refused_with_a_path_or_renders_as_intended(target, value, tmp_path):
@@ -130,11 +131,19 @@ def test_a_mutated_intent_is_refused_with_a_path_or_renders_as_intended(target, 
     intent = base_intent()
     _set(intent, target, value)
     problems = validate(copy.deepcopy(intent))
+    event("refused by the validator" if problems else "rendered")
     if problems:
         for problem in problems:
             assert problem.path and "could not be checked completely" not in problem.message, problem
         return
-    assert_renders_as_intended(intent, tmp_path)
+    try:
+        assert_renders_as_intended(intent, tmp_path)
+    except AnsibleError as exc:
+        # A writer refusing on its own what the validator let through is safe (each layer is), when it names the
+        # value: the message holds the mutated key. Counted, so a gap in the validator shows in the statistics.
+        key = [k for k in target if isinstance(k, str)][-1]
+        assert key in str(exc), exc
+        event("accepted by the validator, refused by a writer: %s" % (target,))
 
 
 def test_the_base_intent_renders_as_intended(tmp_path):
