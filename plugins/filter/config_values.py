@@ -25,6 +25,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 # statement separators, escapes.
 _TOKEN_BAD = set(" \t\"'`{}#;\\()<>|")
 _URLPATH = re.compile(r"^/[A-Za-z0-9._~!$&'*+,=:@%/-]*$")
+URLPATH_WHAT = "a URL path starting with '/' (no blanks, quotes, braces, '?' or '#')"
 _EMAIL = re.compile(r"^[A-Za-z0-9.!$%&*+/=?^_~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 _DURATION = re.compile(r"^(?:[0-9]+(?:\.[0-9]+)?(?:ns|us|ms|s|m|h|d))+$")
 # Line breaks and other characters that change how a line reads (Unicode line separators, bidirectional controls).
@@ -157,8 +158,7 @@ def config_value(value, path, kind, choices=None, minimum=None, maximum=None):
         "name": lambda: _name(value, path),
         "token": lambda: _token(value, path),
         "url": lambda: _url(value, path),
-        "urlpath": lambda: _pattern(value, path, _URLPATH, "a URL path starting with '/' (no blanks, quotes, "
-                                                          "braces, '?' or '#')"),
+        "urlpath": lambda: _pattern(value, path, _URLPATH, URLPATH_WHAT),
         "email": lambda: _pattern(value, path, _EMAIL, "an e-mail address"),
         "duration": lambda: _pattern(value, path, _DURATION, "a duration such as 10s or 1m30s"),
         "choice": lambda: _choice(value, path, choices),
