@@ -27,6 +27,7 @@ GENERATED_ATTRIBUTES = frozenset({"created", "last-modified", "changed"})
 # RPSL attribute names are letters, digits and "-" (RFC 2622 section 2); object names (mntner, source) are
 # letters, digits, "-" and "_".
 _RPSL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _ASN = re.compile(r"^(?:AS)?([0-9]+)$", re.IGNORECASE)
 # Attribute names of RPSL (RFC 2622, RFC 4012) and of the RIPE and IRRd templates: a one-line value that starts
 # with one of these and a colon reads as that attribute if the text is ever re-wrapped or pasted.
@@ -126,15 +127,19 @@ class RouteObject:
 
     @classmethod
     def desired(cls, prefix, origin, mnt_by, source, descr=None, remarks=None):
+        """The object the intent asks for. Every value is checked here too, whatever the caller checked: free text
+        as one attribute's value (check_free_text), maintainers and source as RPSL names."""
         object_class, prefix = normalize_prefix(prefix)
         attrs = [(object_class, prefix)]
         for line in descr or []:
-            attrs.append(("descr", line))
+            attrs.append(("descr", check_free_text(line, "descr")))
         attrs.append(("origin", normalize_origin(origin)))
         for line in remarks or []:
-            attrs.append(("remarks", line))
+            attrs.append(("remarks", check_free_text(line, "remarks")))
         for mnt in mnt_by:
+            check_name(mnt, "mnt_by")
             attrs.append(("mnt-by", mnt))
+        check_name(source, "source")
         attrs.append(("source", source))
         return cls(attrs)
 
@@ -176,6 +181,14 @@ class RouteObject:
         return "%s%s" % (self.prefix, (self.first("origin") or "").upper())
 
     def text(self):
+        """The object as RPSL text, one line per attribute. A name that is not an attribute name, or a value with a
+        line break or another control character (which would add attributes or continue this one), is refused:
+        the text is what IRRd files, whoever built the object."""
+        for name, value in self.attributes:
+            if not _ATTRIBUTE_NAME.match(name):
+                raise RegistryError("RPSL attribute name %r is not one (letters, digits and '-')" % (name,))
+            if any((ord(ch) < 0x20 and ch != "\t") or 0x7f <= ord(ch) < 0xa0 or ch in "\u2028\u2029" for ch in value):
+                raise RegistryError("the value of %s must be one line without control characters: %r" % (name, value))
         width = max(len(n) for n, dummy in self.attributes) + 2
         return "".join("%s%s\n" % ((n + ":").ljust(width), v) for n, v in self.attributes)
 

@@ -98,10 +98,17 @@ class LoaError(Exception):
         self.msg = msg
 
 
+# Characters that change how a line reads without showing themselves: line and paragraph separators, and the
+# bidirectional controls that can display "AS64500" as something else (Unicode TR 9; CVE-2021-42574).
+_INVISIBLE = frozenset("\x85\u2028\u2029\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+
+
 def _check_line(value, what):
+    """One line of the letter: refused when it holds a control character (C0 or C1), a line separator or a
+    bidirectional control, so the letter shows exactly the text it was given."""
     if not isinstance(value, str) or not value.strip():
         raise LoaError("%s must be a non-empty string" % what)
-    if any(ord(ch) < 0x20 for ch in value):
+    if any(ord(ch) < 0x20 or 0x7f <= ord(ch) < 0xa0 or ch in _INVISIBLE for ch in value):
         raise LoaError("%s must be one line without control characters: %r" % (what, value))
     return value.strip()
 
