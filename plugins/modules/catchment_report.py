@@ -80,6 +80,11 @@ options:
     description: Seconds Chromium may take for the screenshot.
     type: int
     default: 90
+  cost:
+    description:
+      - The result of M(anycast.network.cost_estimate) (its C(estimate) and C(budget)); the page then shows the
+        monthly cost per PoP, the total and the spend cap.
+    type: dict
 attributes:
   check_mode:
     support: full
@@ -200,6 +205,8 @@ def build_report(module):
         pop = str(inst.get("pop") or _pop_of(name) or "?")
         report["pops"].setdefault(pop, {"instances": {}})["instances"][name] = normalize_instance(inst)
     report["places"] = geography.pop_places(p["intent"], report["pops"])
+    if p["cost"]:
+        report["cost"] = {"estimate": p["cost"].get("estimate") or {}, "budget": p["cost"].get("budget") or {}}
     page = render_html(report, title=p["title"]).encode("utf-8")
     summary = summarize(report)
     html_changed = _read(p["html"]) != page
@@ -253,6 +260,7 @@ ARGUMENT_SPEC = dict(
     width=dict(type="int", default=1200),
     title=dict(type="str"),
     timeout=dict(type="int", default=90),
+    cost=dict(type="dict"),
 )
 MODULE_KWARGS = {"supports_check_mode": True}
 

@@ -361,6 +361,31 @@ def _badge(pop, colours):
         _e(pop), colours.get(pop, "#444"), _e(pop))
 
 
+def render_cost(cost):
+    """The monthly cost of the intent (cost_estimate's result: estimate, budget), per PoP and in total."""
+    estimate = cost.get("estimate") or {}
+    currency = estimate.get("currency") or "USD"
+    out = ["<h2>Monthly cost</h2>", "<table><tr><th>PoP</th><th>provider</th><th>instances</th><th>cost</th>"
+           "<th>basis</th></tr>"]
+    for pop, info in sorted((estimate.get("pops") or {}).items()):
+        info = info or {}
+        out.append('<tr data-cost-pop="%s"><td>%s</td><td>%s</td><td>%s</td><td class="mono">%.2f %s</td>'
+                   "<td>%s</td></tr>" % (_e(pop), _e(pop), _e(info.get("provider") or ""),
+                                         _e(info.get("instances") if info.get("instances") is not None else ""),
+                                         float(info.get("monthly_cost") or 0), _e(currency),
+                                         _e(info.get("basis") or "")))
+    out.append('<tr><th colspan="3">total per month</th><th class="mono" data-cost-total>%.2f %s</th><th></th></tr>'
+               % (float(estimate.get("total") or 0), _e(currency)))
+    out.append("</table>")
+    budget = cost.get("budget") or {}
+    if budget.get("monthly_limit") is not None:
+        over = bool(budget.get("over"))
+        out.append('<p class="%s">Spend cap: %s %s per month%s.</p>' % (
+            "warn" if over else "ok", _e(budget["monthly_limit"]), _e(budget.get("currency") or currency),
+            ", exceeded" if over else ", respected"))
+    return "\n".join(out)
+
+
 def render_html(report, title=None):
     """The whole page as a string: deterministic for the same report (no clock, no randomness)."""
     s = summarize(report)
@@ -437,6 +462,10 @@ def render_html(report, title=None):
                       ' class="bad"' if warn else "", sessions, info["exported"] if info["sessions"] else "–",
                       _e(announcing), catch))
     out.append("</table>")
+
+    cost = report.get("cost")
+    if cost:
+        out.append(render_cost(cost))
 
     # Every probe, with its AS path: the evidence behind the grid.
     out.append("<h2>Probes</h2>")

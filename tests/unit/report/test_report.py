@@ -265,3 +265,19 @@ def test_report_playbook_gathers_instances_and_writes_the_report(tmp_path):
     assert 'data-pop-row="ghost"' in page and 'data-pop-row="lhr"' in page
     assert "1 probe(s) away from their expected PoP" in run.stdout
     assert (tmp_path / "catchment.png").stat().st_size > 1000
+
+
+def test_page_shows_the_monthly_cost_per_pop_the_total_and_the_spend_cap():
+    data = {"probes": [{"vantage": "lon", "family": "ipv4", "target": "203.0.113.10", "pop": "lhr",
+                        "instance": "lhr-1"}]}
+    report = rep.normalize_verify(data)
+    assert "Monthly cost" not in rep.render_html(report)
+    report["cost"] = {"estimate": {"currency": "USD", "total": 30.0, "pops": {
+        "lhr": {"provider": "vultr", "instances": 2, "monthly_cost": 20.0, "basis": "2 x vc2-1c-1gb at 10 USD"},
+        "fra": {"provider": "static", "instances": 1, "monthly_cost": 10.0, "basis": "monthly_cost <b>"}}},
+        "budget": {"monthly_limit": 25, "currency": "USD", "over": True}}
+    page = rep.render_html(report)
+    assert '<tr data-cost-pop="lhr"><td>lhr</td><td>vultr</td><td>2</td><td class="mono">20.00 USD</td>' in page
+    assert '<th class="mono" data-cost-total>30.00 USD</th>' in page
+    assert "monthly_cost &lt;b&gt;" in page and "<b>" not in page.split("Monthly cost", 1)[1]
+    assert '<p class="warn">Spend cap: 25 USD per month, exceeded.</p>' in page
