@@ -56,6 +56,7 @@ VULTR_ACTIONS = {
     "own_tag": "%d:500" % VULTR_ASN,
 }
 GSHUT = "65535:0"
+BLACKHOLE = "65535:666"
 
 
 def daemons(node):
@@ -63,7 +64,6 @@ def daemons(node):
     if node.get("rpki"):
         return DAEMONS.replace('bgpd_options="   -A 127.0.0.1"', 'bgpd_options="   -A 127.0.0.1 -M rpki"')
     return DAEMONS
-BLACKHOLE = "65535:666"
 
 
 def _header(node):
