@@ -1,5 +1,6 @@
 """Make the checkout importable as the collection ansible_collections.anycast.network."""
 
+import os
 import pathlib
 import sys
 
@@ -13,6 +14,12 @@ if not link.exists():
     link.symlink_to("../../..")
 if str(COLLECTIONS) not in sys.path:
     sys.path.insert(0, str(COLLECTIONS))
+
+# The playbooks tests run read the checkout's ansible.cfg, whose fact cache is a directory of the checkout shared
+# with the lab command: a test that runs a role against a local host named like a lab instance (lhr-1) would leave
+# this machine's facts (its package list) for the lab's instance of that name. Every test's playbook keeps its facts
+# in memory unless it says otherwise.
+os.environ.setdefault("ANSIBLE_FACT_CACHING", "memory")
 
 
 @pytest.fixture

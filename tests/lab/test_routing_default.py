@@ -217,7 +217,7 @@ def test_a_change_failing_verification_stops_at_the_first_pop(configured):
     try:
         proc = playbook(str(ROOT / "playbooks" / "configure.yml"), "-e", broken)
         assert proc.returncode != 0, proc.stdout[-5000:]
-        touched = _hosts_in_play(proc.stdout, "Configure one PoP at a time")
+        touched = _hosts_in_play(proc.stdout, "Configure the PoPs in waves")
         pops = {i["pop"] for i in configured["instances"] if i["name"] in touched}
         first_pop = configured["instances"][0]["pop"]
         assert pops == {first_pop}, (touched, proc.stdout[-3000:])
