@@ -76,6 +76,12 @@ options:
     type: str
     choices: [always, when_started, answering]
     default: always
+  base_dir:
+    description:
+      - Where a relative path of the intent is read from (the project's root): the intent's C(rpki.file), whose ROAs
+        are the VRP set the lab's provider edges validate against (C(rpki.source=rpki-client)). Without such a file
+        the lab publishes a ROA per prefix of the intent.
+    type: path
 notes:
   - Runs on the controller as root and drives C(podman); every lab object carries the label C(anycast.network.lab).
 attributes:
@@ -192,7 +198,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.anycast.network.plugins.module_utils.lab import addressing
 from ansible_collections.anycast.network.plugins.module_utils.lab import podman
+from ansible_collections.anycast.network.plugins.module_utils.lab import rpki as lab_rpki
 from ansible_collections.anycast.network.plugins.module_utils.lab import topology as topo_mod
+from ansible_collections.anycast.network.plugins.module_utils.rpki.step import RpkiStepError
 
 
 ARGUMENT_SPEC = {
@@ -205,6 +213,7 @@ ARGUMENT_SPEC = {
     "image_script": {"type": "path"},
     "timeout": {"type": "int", "default": 120},
     "routers": {"type": "str", "choices": ["always", "when_started", "answering"], "default": "always"},
+    "base_dir": {"type": "path"},
 }
 MODULE_KWARGS = {"required_if": [("state", "present", ("topology", "intent"))], "supports_check_mode": True}
 
@@ -221,7 +230,8 @@ def run(module):
         if params["image_script"]:
             image_built = podman.ensure_image(params["image_script"], params["image"], check_mode=module.check_mode)
         topo = topo_mod.load(params["topology"])
-        plan = addressing.plan_for_intent(topo, params["intent"], image=params["image"])
+        roas = lab_rpki.lab_roas(params["intent"], params["base_dir"] or ".")
+        plan = addressing.plan_for_intent(topo, params["intent"], image=params["image"], roas=roas)
         result = podman.up(plan, params["state_dir"], image=params["image"], timeout=params["timeout"],
                            check_mode=module.check_mode, routers=params["routers"])
         result["image_built"] = image_built
@@ -240,6 +250,8 @@ def run(module):
         module.exit_json(**result)
     except topo_mod.TopologyError as exc:
         module.fail_json(msg=str(exc), errors=exc.errors)
+    except RpkiStepError as exc:
+        module.fail_json(msg="the lab's VRP set: %s" % exc)
     except (podman.LabError, OSError) as exc:
         module.fail_json(msg=str(exc))
 

@@ -107,12 +107,12 @@ def intent_dns_server(intent):
     return None
 
 
-def plan_for_intent(topo, intent, image="localhost/anycast-lab-node:current"):
+def plan_for_intent(topo, intent, image="localhost/anycast-lab-node:current", roas=None):
     """The lab plan of a (validated) topology for an intent: its lab PoPs, prefixes and DNS service."""
     prefixes4, prefixes6 = intent_prefixes(intent)
     result = plan(topo, lab_pops(intent), prefixes4, prefixes6, image=image, ca_dns_server=intent_dns_server(intent))
     # The ROAs the lab's RPKI publishes to the provider edges (lab/rpki.py).
-    result["roas"] = rpki.default_roas(intent)
+    result["roas"] = rpki.default_roas(intent) if roas is None else roas
     return result
 
 

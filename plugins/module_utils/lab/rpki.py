@@ -9,8 +9,9 @@ what the lab must be able to show. Carriers and eyeball networks do not validate
 
 The VRP set is a file in the format of rpki-client's JSON output (``{"roas": [{"prefix", "maxLength", "asn"}]}``,
 rpki-client(8)), which stayrtr reads (``-cache``) and polls (``-refresh``). The lab writes it at every start from the
-intent (a ROA per announced prefix, the intent's ASN, maxLength the prefix's length: the ROAs an operator files
-before announcing), into each edge's node directory, outside the container's spec: a new VRP set is picked up by
+intent: the ROAs of its rpki source when that is a relying party's file (``rpki: {source: rpki-client, file}``),
+else a ROA per announced prefix (the intent's ASN, maxLength the prefix's length: the ROAs an operator files before
+announcing), into each edge's node directory, outside the container's spec: a new VRP set is picked up by
 the running stayrtr within its refresh interval, and FRR re-validates its routes (soft reconfiguration inbound keeps
 what each instance sent). ``publish`` replaces the set, as a relying party's next fetch would, and re-runs each
 edge's import policy once the edge holds it.
@@ -37,6 +38,19 @@ def default_roas(intent):
         net = ipaddress.ip_network(str(prefix), strict=False)
         roas.append({"prefix": str(net), "maxLength": net.prefixlen, "asn": "AS%s" % asn})
     return roas
+
+
+def lab_roas(intent, base_dir="."):
+    """The ROAs the lab publishes: the intent's own when its rpki source is a relying party's file (rpki-client's
+    JSON, read as the rpki step reads it), else a ROA per prefix of the intent (default_roas). A file that cannot be
+    read raises RpkiStepError with its path."""
+    settings = (intent or {}).get("rpki") or {}
+    if settings.get("source") == "rpki-client":
+        from ansible_collections.anycast.network.plugins.module_utils.rpki import step
+
+        return [{"prefix": r["prefix"], "maxLength": r["max_length"], "asn": "AS%d" % r["asn"]}
+                for r in step.read_roas(settings, base_dir)]
+    return default_roas(intent)
 
 
 def vrp_json(roas):
