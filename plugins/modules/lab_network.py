@@ -78,9 +78,9 @@ options:
     default: always
   base_dir:
     description:
-      - Where a relative path of the intent is read from (the project's root): the intent's C(rpki.file), whose ROAs
-        are the VRP set the lab's provider edges validate against (C(rpki.source=rpki-client)). Without such a file
-        the lab publishes a ROA per prefix of the intent.
+      - Where a relative path of the intent is read from (the project's root), that is the intent's C(rpki.file),
+        whose ROAs are the VRP set the lab's provider edges validate against (C(rpki.source=rpki-client)). Without
+        such a file the lab publishes a ROA per prefix of the intent.
     type: path
 notes:
   - Runs on the controller as root and drives C(podman); every lab object carries the label C(anycast.network.lab).

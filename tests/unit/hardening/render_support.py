@@ -51,8 +51,16 @@ def _templar_setup():
     _TEMPLAR["ready"] = True
 
 
+def trust_as_template(text):
+    """ansible-core 2.19 renders only strings marked as templates; 2.18 renders every string."""
+    try:
+        from ansible.template import trust_as_template as trust
+    except ImportError:  # ansible-core 2.18
+        return text
+    return trust(text)
+
+
 def _trust(value):
-    from ansible.template import trust_as_template
     if isinstance(value, str):
         return trust_as_template(value)
     if isinstance(value, dict):
@@ -76,7 +84,7 @@ def direct(role, template, hostvars, overrides=None, item=None):
     outrank the role's vars, as set_fact and include_vars do), as the template task would."""
     _templar_setup()
     from ansible.parsing.dataloader import DataLoader
-    from ansible.template import Templar, trust_as_template
+    from ansible.template import Templar
     variables = role_vars(role)
     variables.update(copy.deepcopy(hostvars))
     variables.setdefault("ansible_managed", "Ansible managed")
