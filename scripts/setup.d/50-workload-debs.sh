@@ -8,10 +8,12 @@ cd "$(dirname "$0")/../.."
 . scripts/lib/apt.sh
 apt_ensure podman systemd
 [ "${ANYCAST_SKIP_APT:-0}" = 1 ] && exit 0
-# podman 4.3 and what it needs that the lab image lacks (runc as the OCI runtime, netavark as the network stack,
-# gpg for image signatures); the lab image's own package list is lab/image/packages.txt.
-packages=(podman conmon runc netavark golang-github-containers-common golang-github-containers-image
-  libgpgme11 libassuan0 libsubid4 libglib2.0-0 gpg gpgconf)
+# podman 4.3 and what it needs that the lab image lacks (crun as the OCI runtime, which runs with
+# --cgroups=disabled in a container; runc, which podman's package depends on; netavark as the network stack; gpg for
+# image signatures), and Debian's docker-registry for the scenario's registry on loopback; the lab image's own
+# package list is lab/image/packages.txt.
+packages=(podman conmon crun libyajl2 runc netavark golang-github-containers-common golang-github-containers-image
+  libgpgme11 libassuan0 libsubid4 libglib2.0-0 gpg gpgconf docker-registry)
 dir=.cache/workload-debs
 mkdir -p "$dir"
 missing=()
