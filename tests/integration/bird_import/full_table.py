@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "unit" / "bird"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from bird_support import load_intent, render  # noqa: E402  pylint: disable=wrong-import-position
+from bird_support import load_intent, render, wait_for  # noqa: E402  pylint: disable=wrong-import-position
 
 UPSTREAM_ASN = 64496        # RFC 5398 documentation ASN: the lab intent allows documentation resources
 OTHER_ASN = 64511           # another (documentation) AS, the origin a wrong ROA names
@@ -304,14 +304,3 @@ def write_vrps(path, stage):
 def render_instances(workdir, scenarios):
     """Our bird.conf per scenario, rendered by the role (its validate: bird -p -c included)."""
     return render(Path(workdir), scenarios)
-
-
-def wait_for(predicate, timeout, interval=0.2):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    return last
