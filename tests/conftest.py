@@ -19,7 +19,7 @@ if str(COLLECTIONS) not in sys.path:
 # with the lab command: a test that runs a role against a local host named like a lab instance (lhr-1) would leave
 # this machine's facts (its package list) for the lab's instance of that name. Every test's playbook keeps its facts
 # in memory unless it says otherwise.
-os.environ.setdefault("ANSIBLE_FACT_CACHING", "memory")
+os.environ.setdefault("ANSIBLE_CACHE_PLUGIN", "memory")
 
 
 @pytest.fixture

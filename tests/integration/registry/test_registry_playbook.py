@@ -40,7 +40,7 @@ def playbook(tmp_path, data, *extra, env=None):
         "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}))
     (inv / "group_vars" / "all" / "intent.yml").write_text(yaml.safe_dump(data))
     run_env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
-                   ANSIBLE_NOCOLOR="1", ANSIBLE_FACT_CACHING="memory", **(env or {}))
+                   ANSIBLE_NOCOLOR="1", ANSIBLE_CACHE_PLUGIN="memory", **(env or {}))
     out = subprocess.run([str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", str(inv / "hosts.yml"),
                           str(ROOT / "playbooks" / "registry.yml"), *extra], cwd=ROOT, env=run_env,
                          capture_output=True, text=True, timeout=120)

@@ -53,7 +53,7 @@ def render(tmp_path, scenarios):
     inventory = tmp_path / "inventory.yml"
     inventory.write_text(yaml.safe_dump({"all": {"hosts": hosts}}))
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0",
-               ANSIBLE_NOCOLOR="1", ANSIBLE_FACT_CACHING="memory")
+               ANSIBLE_NOCOLOR="1", ANSIBLE_CACHE_PLUGIN="memory")
     proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", str(inventory),
                            str(Path(__file__).parent / "render.yml")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)

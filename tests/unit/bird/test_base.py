@@ -39,7 +39,7 @@ def rendered(tmp_path_factory):
     inv = tmp / "inventory.yml"
     inv.write_text(yaml.safe_dump({"all": {"hosts": hosts}}))
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_FACT_CACHING="memory")
+               ANSIBLE_CACHE_PLUGIN="memory")
     proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", str(inv),
                            str(ROOT / "tests" / "unit" / "bird" / "render_base.yml")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)

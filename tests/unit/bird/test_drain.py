@@ -25,7 +25,7 @@ def inst(tmp_path_factory):
 
 def run(inv, action, check=False):
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_FACT_CACHING="memory")
+               ANSIBLE_CACHE_PLUGIN="memory")
     cmd = [str(VENV_BIN / "ansible-playbook"), "-i", str(inv), str(ROOT / "tests/unit/bird/drain.yml"),
            "-e", "drain_action=%s" % action] + (["--check"] if check else [])
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)

@@ -130,7 +130,7 @@ def run_play(tmp_path, hosts, play):
     pb = tmp_path / "play.yml"
     pb.write_text(textwrap.dedent(play))
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default", ANSIBLE_FACT_CACHING="memory",
+               ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default", ANSIBLE_CACHE_PLUGIN="memory",
                ANSIBLE_LOCAL_TEMP=str(tmp_path / ".ansible-tmp"))
     proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(inv), str(pb)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600, check=False)

@@ -70,7 +70,7 @@ def run(tmp, rollout, fail_on=None):
     inventory(tmp, rollout)
     (tmp / "play.yml").write_text(yaml.safe_dump(playbook(fail_on), sort_keys=False))
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
-               ANSIBLE_FACT_CACHING="memory", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
+               ANSIBLE_CACHE_PLUGIN="memory", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
                ANSIBLE_CALLBACK_RESULT_FORMAT="json", PATH=path_env())
     proc = subprocess.run([tool("ansible-playbook"), "-i", str(tmp / "hosts.yml"), str(tmp / "play.yml")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
