@@ -39,14 +39,20 @@ def _rank(item):
     return next((i for i, prefix in enumerate(ORDER) if base.startswith(prefix)), UNLISTED)
 
 
+def pytest_itemcollected(item):
+    # Markers as each test is collected, before `-m lab` selects by them.
+    if "tests/lab/" in str(item.fspath):
+        item.add_marker(pytest.mark.lab)
+    base = os.path.basename(str(item.fspath))
+    if base.startswith(("test_services_", "test_metrics_", "test_runner_", "test_secrets")):
+        item.add_marker(pytest.mark.usefixtures("converged_lab"))
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/lab/" in str(item.fspath):
-            item.add_marker(pytest.mark.lab)
-        base = os.path.basename(str(item.fspath))
-        if base.startswith(("test_services_", "test_metrics_", "test_runner_", "test_secrets")):
-            item.add_marker(pytest.mark.usefixtures("converged_lab"))
-    items.sort(key=_rank)  # stable: the order inside a file is kept
+    # The lab's tests build on each other's state: one order, whatever a plugin that shuffles did before this hook
+    # (files by ORDER, then by name; a file's tests as written).
+    items.sort(key=lambda item: (_rank(item), str(item.fspath), item.location[1] or 0))
 
 
 @pytest.fixture(scope="session")
