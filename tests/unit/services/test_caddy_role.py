@@ -117,3 +117,26 @@ def test_caddy_validate_rejects_a_broken_file(tmp_path, bad):
     proc = subprocess.run(["caddy", "validate", "--adapter", "caddyfile", "--config", str(path)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode != 0
+
+
+def test_access_logs_are_json_on_stderr(tmp_path):
+    """Every site logs its requests as JSON to stderr, which systemd puts in the journal; off when asked."""
+    intent = copy.deepcopy(LAB_INTENT)
+    intent["services"]["web"]["tls"].pop("ca_root", None)
+    cfg = adapt(render(tmp_path, intent) / "Caddyfile")
+    logs = cfg["logging"]["logs"]
+    access = {name: log for name, log in logs.items() if name != "default"}
+    assert access and all(log["encoder"]["format"] == "json" and log["writer"]["output"] == "stderr"
+                          for log in access.values()), logs
+    for server in cfg["apps"]["http"]["servers"].values():
+        names = server["logs"]["logger_names"]
+        assert names and set(names.values()) <= set(access), server["logs"]
+
+
+def test_access_logs_can_be_off(tmp_path):
+    inv = lab_inventory(tmp_path, copy.deepcopy(LAB_INTENT))
+    out = tmp_path / "out"
+    out.mkdir()
+    run_playbook(tmp_path, inv, RENDER.format(role=ROOT / "roles/caddy", out=out).replace(
+        "    - name: Render\n", "    - name: Render\n      vars: {caddy_access_log: false}\n"))
+    assert "log {" not in (out / "Caddyfile").read_text()
