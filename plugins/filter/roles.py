@@ -81,16 +81,34 @@ def _host_port(address, port):
     return "[%s]:%d" % (address, int(port)) if ":" in address else "%s:%d" % (address, int(port))
 
 
+def _is_loopback(target):
+    """Whether a host:port (or [v6]:port) names this host only: localhost or a loopback address."""
+    host = str(target).rpartition(":")[0].strip("[]") or str(target)
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def anycast_scrape_targets(listen_address, node_port, bird_port, local_targets=(), labels=None):
     """The instance's scrape targets in Prometheus file_sd format: the node and BIRD exporters on listen_address,
-    then every loopback endpoint of local_targets ({job, target, path}), each with labels plus its job."""
+    then the other roles' endpoints of local_targets ({job, port, path} on listen_address, or {job, target, path}
+    at a host:port of its own), each with labels plus its job; a target on loopback is labelled scope=loopback
+    (the scraper cannot reach it, a local agent can)."""
     labels = dict(labels or {})
     out = [{"targets": [_host_port(listen_address, node_port)], "labels": dict(labels, job="node")},
            {"targets": [_host_port(listen_address, bird_port)], "labels": dict(labels, job="bird")}]
     for target in local_targets or []:
-        out.append({"targets": [str(target["target"])],
-                    "labels": dict(labels, job=str(target["job"]), __metrics_path__=str(target.get("path") or "/metrics"),
-                                   scope="loopback")})
+        if not isinstance(target, Mapping) or "job" not in target or not (target.get("target") or target.get("port")):
+            raise AnsibleFilterError("anycast_scrape_targets: a target is {job, port or target, path}, got %r"
+                                     % (target,))
+        address = str(target.get("target") or _host_port(listen_address, target["port"]))
+        extra = {"job": str(target["job"]), "__metrics_path__": str(target.get("path") or "/metrics")}
+        if _is_loopback(address):
+            extra["scope"] = "loopback"
+        out.append({"targets": [address], "labels": dict(labels, **extra)})
     return out
 
 

@@ -495,6 +495,10 @@ METRICS = Dict(
         "enabled": Bool("run node_exporter and bird_exporter on every instance", default=False),
         "node_exporter_port": Int("node_exporter's port", 1024, 65535, "the port", default=9100),
         "bird_exporter_port": Int("bird_exporter's port", 1024, 65535, "the port", default=9324),
+        "healthgate_port": Int("the health gate's metrics port (on the management address when metrics are enabled, "
+                               "else on loopback)", 1024, 65535, "the port", default=9731),
+        "caddy_port": Int("the port of Caddy's metrics for the scrapers (on the management address)", 1024, 65535,
+                          "the port", default=9732),
         "scrape_from": List("prefixes allowed to scrape; default where SSH is allowed from", Value("prefix", ""),
                             "prefix"),
     })

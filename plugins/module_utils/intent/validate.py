@@ -332,9 +332,17 @@ class Validator:
 
     def check_metrics(self, metrics):
         if isinstance(metrics, dict):
-            ports = [metrics.get(key) for key in ("node_exporter_port", "bird_exporter_port")]
-            if _is_int(ports[0]) and ports[0] == ports[1]:
-                self.err("metrics.bird_exporter_port", "is the same port as node_exporter_port")
+            defaults = {"node_exporter_port": 9100, "bird_exporter_port": 9324, "healthgate_port": 9731,
+                        "caddy_port": 9732}
+            seen = {}
+            for key, default in defaults.items():
+                port = metrics.get(key, default)
+                if not _is_int(port):
+                    continue
+                if port in seen:
+                    self.err("metrics.%s" % key, "is the same port as %s" % seen[port])
+                else:
+                    seen[port] = key
             for i, raw in enumerate(_items(metrics.get("scrape_from"))):
                 try:
                     ipaddress.ip_network(str(raw), strict=True)

@@ -29,7 +29,7 @@ RESERVED_PORTS = {
     ("tcp", 179): "BIRD (BGP)",
     ("udp", 3784): "BIRD (BFD)", ("udp", 3785): "BIRD (BFD)", ("udp", 4784): "BIRD (BFD)",
     ("tcp", 2019): "Caddy's admin API", ("tcp", 8402): "the ACME challenge relay",
-    ("tcp", 9731): "the health gate's metrics",
+    ("tcp", 9731): "the health gate's metrics", ("tcp", 9732): "Caddy's metrics",
 }
 
 UNIT_PREFIX = "anycast-workload-"

@@ -23,9 +23,12 @@ def rendered(tmp_path_factory):
     implied = load_intent("lab")
     for svc in implied["services"].values():
         svc.pop("kind", None)
+    metrics = load_intent("lab")
+    metrics["metrics"] = {"enabled": True, "scrape_from": ["198.51.100.0/28", "2001:db8:5c::/64"], "caddy_port": 9800}
     scenarios = {
         "lab": lab_host(),
         "implied_kind": lab_host(intent=implied),
+        "metrics": lab_host(intent=metrics),
         "static_v6": {"anycast_intent": static, "anycast_pop": "lon", "anycast_address": "",
                       "anycast_address6": "2001:db8:310::10",
                       "overrides": {"base_ssh_sources": ["2001:db8:1::/64"]}},
@@ -158,3 +161,16 @@ cat {root}/net/ipv4/ip_nonlocal_bind $ro
     assert sorted(first["skipped"]) == ["net.ipv4.ip_forward", "net.ipv6.absent"]
     assert second["changed"] is False and second["keys"] == []
     assert after == "1" and forward == "0"
+
+
+@needs_tools
+def test_firewall_lets_only_the_metrics_sources_reach_every_metrics_port(rendered):
+    """The exporters, the health gate's and Caddy's metrics (the intent's ports) from scrape_from only."""
+    text = (rendered["metrics"] / "nftables.conf").read_text()
+    assert "ip saddr { 198.51.100.0/28 } tcp dport { 9100, 9324, 9731, 9800 } accept" in text
+    assert "ip6 saddr { 2001:db8:5c::/64 } tcp dport { 9100, 9324, 9731, 9800 } accept" in text
+    assert [line for line in text.splitlines() if "9731" in line or "9800" in line] == [
+        "    ip saddr { 198.51.100.0/28 } tcp dport { 9100, 9324, 9731, 9800 } accept",
+        "    ip6 saddr { 2001:db8:5c::/64 } tcp dport { 9100, 9324, 9731, 9800 } accept"]
+    assert "9731" not in (rendered["lab"] / "nftables.conf").read_text()
+    assert subprocess.run(["nft", "-c", "-f", str(rendered["metrics"] / "nftables.conf")], check=False).returncode == 0

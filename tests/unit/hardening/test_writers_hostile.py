@@ -112,7 +112,10 @@ def test_caddy_hostile_values(tmp_path):
     assert "lhr&quot;1 &lt;b&gt;&#96;" in strings
     for overrides, named in [({"caddy_instance_name": "{$HOME}"}, "caddy_instance_name"),
                              ({"caddy_pop": "a\nb"}, "caddy_pop"),
-                             ({"caddy_admin_listen": "localhost:2019 }\n:80 {"}, "caddy_admin_listen")]:
+                             ({"caddy_admin_listen": "localhost:2019 }\n:80 {"}, "caddy_admin_listen"),
+                             ({"caddy_metrics_address": "192.0.2.1 }\n:80 {"}, "caddy_metrics_address"),
+                             ({"caddy_metrics_address": "192.0.2.1", "caddy_metrics_port": "80 { }"},
+                              "caddy_metrics_port")]:
         with pytest.raises(AnsibleError, match=named.replace("[", r"\[")):
             direct("caddy", "Caddyfile.j2", hv, overrides)
     for key, value in [("hostnames", ["www.anycast.test, evil.test"]), ("health_path", "/x {\n respond 200 }"),

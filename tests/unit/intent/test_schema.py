@@ -115,3 +115,18 @@ def test_shipped_intents_keep_working(name):
         if "{{" in str(up.get("password", "")):
             up["password"] = "x" * 32
     assert validate(intent) == []
+
+
+
+@pytest.mark.parametrize("metrics, where", [
+    ({"enabled": True}, None),
+    ({"enabled": True, "caddy_port": 9100}, "metrics.caddy_port"),          # the node exporter's default
+    ({"enabled": True, "healthgate_port": 9325, "bird_exporter_port": 9325}, "metrics.healthgate_port"),
+    ({"enabled": True, "bird_exporter_port": 9731}, "metrics.healthgate_port"),
+])
+def test_metrics_ports_may_not_collide(metrics, where):
+    """Every metrics endpoint of an instance listens on the same management address: one port each."""
+    intent = copy.deepcopy(BASE)
+    intent["metrics"] = metrics
+    got = [p.path for p in validate(intent) if "same port" in p.message]
+    assert got == ([where] if where else []), got

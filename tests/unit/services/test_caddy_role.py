@@ -117,3 +117,53 @@ def test_caddy_validate_rejects_a_broken_file(tmp_path, bad):
     proc = subprocess.run(["caddy", "validate", "--adapter", "caddyfile", "--config", str(path)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode != 0
+
+
+def test_access_logs_are_json_on_stderr(tmp_path):
+    """Every site logs its requests as JSON to stderr, which systemd puts in the journal; off when asked."""
+    intent = copy.deepcopy(LAB_INTENT)
+    intent["services"]["web"]["tls"].pop("ca_root", None)
+    cfg = adapt(render(tmp_path, intent) / "Caddyfile")
+    logs = cfg["logging"]["logs"]
+    access = {name: log for name, log in logs.items() if name != "default"}
+    assert access and all(log["encoder"]["format"] == "json" and log["writer"]["output"] == "stderr"
+                          for log in access.values()), logs
+    for server in cfg["apps"]["http"]["servers"].values():
+        names = server["logs"]["logger_names"]
+        assert names and set(names.values()) <= set(access), server["logs"]
+
+
+def test_access_logs_can_be_off(tmp_path):
+    inv = lab_inventory(tmp_path, copy.deepcopy(LAB_INTENT))
+    out = tmp_path / "out"
+    out.mkdir()
+    run_playbook(tmp_path, inv, RENDER.format(role=ROOT / "roles/caddy", out=out).replace(
+        "    - name: Render\n", "    - name: Render\n      vars: {caddy_access_log: false}\n"))
+    assert "log {" not in (out / "Caddyfile").read_text()
+
+
+def test_metrics_for_the_scrapers_on_the_management_address(tmp_path):
+    """Metrics on: a site of its own serving Caddy's metrics on ansible_host and the intent's port (the admin API
+    stays on loopback); off: no such site."""
+    intent = copy.deepcopy(LAB_INTENT)
+    intent["services"]["web"]["tls"].pop("ca_root", None)
+    intent.pop("metrics", None)
+    (tmp_path / "off").mkdir()
+    cfg = adapt(render(tmp_path / "off", intent) / "Caddyfile")
+    assert not [h for h in _handlers(cfg) if h.get("handler") == "metrics"]
+    intent["metrics"] = {"enabled": True, "caddy_port": 9800}
+    inv = lab_inventory(tmp_path, intent)
+    doc = json.loads(inv.read_text())
+    doc["all"]["children"]["anycast_instances"]["hosts"]["lhr-1"]["ansible_host"] = "198.51.100.7"
+    inv.write_text(json.dumps(doc))
+    out = tmp_path / "out"
+    out.mkdir()
+    run_playbook(tmp_path, inv, RENDER.format(role=ROOT / "roles/caddy", out=out))
+    need("caddy")
+    subprocess.run(["caddy", "validate", "--adapter", "caddyfile", "--config", str(out / "Caddyfile")],
+                   check=True, capture_output=True)
+    cfg = adapt(out / "Caddyfile")
+    servers = [s for s in cfg["apps"]["http"]["servers"].values()
+               if [h for h in _handlers(s) if h.get("handler") == "metrics"]]
+    assert len(servers) == 1 and servers[0]["listen"] == ["198.51.100.7:9800"], servers
+    assert cfg["admin"]["listen"] == "localhost:2019"

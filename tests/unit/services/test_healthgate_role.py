@@ -56,3 +56,27 @@ def test_lab_checks_and_gates(tmp_path):
     unit = (out / "anycast-healthgate.service").read_text()
     assert "After=network-online.target bird.service caddy.service nsd.service" in unit
     assert "TimeoutStopSec=25" in unit
+
+
+def test_metrics_listen_on_the_management_address_only_when_metrics_are_on(tmp_path):
+    """Off: loopback. On: the management address (ansible_host) and the intent's port, where base opens it."""
+    intent = copy.deepcopy(LAB_INTENT)
+    intent.pop("metrics", None)
+    inv = lab_inventory(tmp_path, intent)
+    out = tmp_path / "out"
+    out.mkdir()
+    run_playbook(tmp_path, inv, RENDER.format(role=ROOT / "roles/healthgate", out=out))
+    assert json.loads((out / "healthgate.json").read_text())["metrics_listen"] == "127.0.0.1:9731"
+    for host, want in (("192.0.2.11", "192.0.2.11:9740"), ("2001:db8:1::11", "[2001:db8:1::11]:9740")):
+        intent["metrics"] = {"enabled": True, "healthgate_port": 9740}
+        doc = json.loads(inv.read_text())
+        doc["all"]["vars"]["anycast_intent"] = intent
+        doc["all"]["children"]["anycast_instances"]["hosts"]["lhr-1"]["ansible_host"] = host
+        inv.write_text(json.dumps(doc))
+        run_playbook(tmp_path, inv, RENDER.format(role=ROOT / "roles/healthgate", out=out))
+        cfg = json.loads((out / "healthgate.json").read_text())
+        assert cfg["metrics_listen"] == want
+        daemon = ROOT / "roles/healthgate/files/anycast-healthgate"
+        ok = subprocess.run([sys.executable, str(daemon), "--check-config", "--config", str(out / "healthgate.json")],
+                            capture_output=True, text=True, check=False)
+        assert ok.returncode == 0, ok.stderr

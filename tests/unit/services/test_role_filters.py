@@ -64,14 +64,25 @@ def test_acme_is_the_default_tls_mode():
 
 
 def test_scrape_targets():
-    got = roles.anycast_scrape_targets("2001:db8::5", 9100, 9324, [{"job": "caddy", "target": "localhost:2019"}],
+    got = roles.anycast_scrape_targets("2001:db8::5", 9100, 9324, [{"job": "caddy", "target": "localhost:2019"},
+                                                                    {"job": "healthgate", "port": 9731},
+                                                                    {"job": "x", "target": "[::1]:1", "path": "/m"},
+                                                                    {"job": "y", "target": "192.0.2.9:2"}],
                                        {"pop": "lhr", "instance": "lhr-1"})
     assert got == [
         {"targets": ["[2001:db8::5]:9100"], "labels": {"pop": "lhr", "instance": "lhr-1", "job": "node"}},
         {"targets": ["[2001:db8::5]:9324"], "labels": {"pop": "lhr", "instance": "lhr-1", "job": "bird"}},
         {"targets": ["localhost:2019"], "labels": {"pop": "lhr", "instance": "lhr-1", "job": "caddy",
                                                    "__metrics_path__": "/metrics", "scope": "loopback"}},
+        {"targets": ["[2001:db8::5]:9731"], "labels": {"pop": "lhr", "instance": "lhr-1", "job": "healthgate",
+                                                       "__metrics_path__": "/metrics"}},
+        {"targets": ["[::1]:1"], "labels": {"pop": "lhr", "instance": "lhr-1", "job": "x",
+                                            "__metrics_path__": "/m", "scope": "loopback"}},
+        {"targets": ["192.0.2.9:2"], "labels": {"pop": "lhr", "instance": "lhr-1", "job": "y",
+                                                "__metrics_path__": "/metrics"}},
     ]
+    with pytest.raises(AnsibleFilterError):
+        roles.anycast_scrape_targets("192.0.2.5", 9100, 9324, [{"job": "caddy"}])
 
 
 def test_zone_file():
