@@ -328,3 +328,35 @@ def geodns_nameserver_records(model, fallbacks, taken=()):
             out.append({"name": hostname, "default_addresses": list(svc.get("addresses", [])),
                         "fallbacks": fallbacks, "health_check": {"protocol": "tcp", "port": 53}})
     return out
+
+
+def mesh(intent):
+    """The private mesh of the normalised intent (docs/mesh.md): {'enabled', 'ipv4', 'ipv6', 'port', 'numbers'}, the
+    ranges as strings (or '' when not named) and each PoP's mesh number. An intent without one: the mesh is off."""
+    model = normalize(intent) if isinstance(intent, dict) else {}
+    settings = model.get("mesh") if isinstance(model.get("mesh"), dict) else _fill({}, schema.MESH)
+    pops = model.get("pops") if isinstance(model.get("pops"), dict) else {}
+    return {"enabled": settings.get("enabled") is True,
+            "ipv4": str(settings.get("ipv4") or ""), "ipv6": str(settings.get("ipv6") or ""),
+            "port": int(settings.get("port") or 51820),
+            "numbers": {str(name): int(pop["mesh_number"]) for name, pop in pops.items()
+                        if isinstance(pop, dict) and isinstance(pop.get("mesh_number"), int)}}
+
+
+def mesh_addresses(settings, pop_name, index):
+    """An instance's mesh addresses ({'address', 'address6'}; '' for a family the mesh does not use, or when its PoP
+    has no number), from its PoP's mesh number and its index in the PoP alone: the same on every run, whichever
+    instances come or go. IPv4: range + 256 × number + index (10.99.3.2 for the second instance of PoP 3 in
+    10.99.0.0/16); IPv6: the number is the subnet after a /48, the index the interface id (fd..:3::2)."""
+    number = settings.get("numbers", {}).get(str(pop_name))
+    index = int(index)
+    out = {"address": "", "address6": ""}
+    if number is None or not 1 <= index <= 254:
+        return out
+    if settings.get("ipv4"):
+        net = ipaddress.ip_network(settings["ipv4"])
+        out["address"] = str(net.network_address + 256 * number + index)
+    if settings.get("ipv6"):
+        net = ipaddress.ip_network(settings["ipv6"])
+        out["address6"] = str(net.network_address + (number << 64) + index)
+    return out

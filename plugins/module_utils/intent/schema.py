@@ -660,3 +660,22 @@ ROLLOUT = Dict(
 INTENT.fields["rollout"] = ROLLOUT
 SECTIONS.append(("rollout", "Rollout", ROLLOUT, "rollout"))
 # -- end of the rollout ---------------------------------------------------------------------------------------
+
+# -- The private mesh: WireGuard between every two instances (docs/mesh.md) -----------------------------------
+# Declared here in one place: the MESH settings, the top-level key, the PoP's number and the reference's section.
+MESH = Dict(
+    "the private mesh between the instances", section="mesh", fields={
+        "enabled": Bool("WireGuard between every two instances of the network (every PoP then needs its "
+                        "`mesh_number`)", default=False),
+        "ipv4": Value("prefix", "the mesh's IPv4 range, private (RFC 1918) or shared (RFC 6598), /8 to /16: an "
+                      "instance has `range + 256 × mesh_number + instance index`"),
+        "ipv6": Value("prefix", "the mesh's IPv6 range, a unique local (ULA, fc00::/7) /48 or shorter: an instance "
+                      "has `range:<mesh_number>::<instance index>` (the PoP's number as the subnet)"),
+        "port": Int("WireGuard's UDP port on every instance", 1024, 65535, "the port", default=51820),
+    })
+INTENT.fields["mesh"] = MESH
+SECTIONS.append(("mesh", "Private mesh", MESH, "mesh"))
+POP.fields["mesh_number"] = Int(
+    "the PoP's number in the private mesh, part of its instances' mesh addresses; written once and never reused, "
+    "so addresses stay as PoPs come and go; required with `mesh.enabled`", 1, 255, "the PoP's mesh number")
+# -- end of the mesh ------------------------------------------------------------------------------------------

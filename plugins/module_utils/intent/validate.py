@@ -235,9 +235,62 @@ class Validator:
             self.guard("rpki_rtr", self.check_rpki_rtr, intent["rpki_rtr"])
         if isinstance(intent.get("rollout"), dict):
             self.guard("rollout", self.check_rollout, intent["rollout"], intent.get("pops"))
+        if isinstance(intent.get("mesh"), dict):
+            self.guard("mesh", self.check_mesh, intent["mesh"], intent.get("pops"))
         if self.known_lab_regions is not None:
             self.guard("pops", self.check_lab_build, intent.get("pops"), defaults)
         return self.problems
+
+    # -- the private mesh (docs/mesh.md) ------------------------------------------------------------------------
+    MESH_RANGES = {4: [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                                          "100.64.0.0/10")],
+                   6: [ipaddress.ip_network("fc00::/7")]}
+    MESH_LENGTHS = {4: (8, 16), 6: (8, 48)}
+
+    def check_mesh(self, mesh, pops):
+        """The ranges are private and large enough for 255 PoPs of 254 instances; with the mesh on, every PoP has
+        a mesh number of its own and no PoP more instances than its numbers hold."""
+        words = {4: "private (RFC 1918: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16) or shared (RFC 6598: "
+                    "100.64.0.0/10)", 6: "a unique local range (fc00::/7, e.g. fd12:3456:789a::/48)"}
+        for family, key in ((4, "ipv4"), (6, "ipv6")):
+            if key not in mesh or "mesh." + key in self.structural:
+                continue
+            raw = mesh[key]
+            try:
+                net = ipaddress.ip_network(str(raw), strict=True)
+            except ValueError:
+                self.err("mesh." + key, "'%s' is not a prefix without host bits (e.g. %s)"
+                         % (raw, "10.99.0.0/16" if family == 4 else "fd12:3456:789a::/48"))
+                continue
+            lo, hi = self.MESH_LENGTHS[family]
+            if net.version != family:
+                self.err("mesh." + key, "%s is not an IPv%d prefix" % (net, family))
+            elif not any(net.subnet_of(r) for r in self.MESH_RANGES[family]):
+                self.err("mesh." + key, "%s is not %s: mesh addresses must never be routed on the internet"
+                         % (net, words[family]))
+            elif not lo <= net.prefixlen <= hi:
+                self.err("mesh." + key, "/%d is outside /%d-/%d: the mesh numbers every PoP (1-255) and its "
+                         "instances (1-254) inside it" % (net.prefixlen, lo, hi))
+        if mesh.get("enabled") is not True:
+            return
+        if "ipv4" not in mesh and "ipv6" not in mesh:
+            self.err("mesh", "names no range: set ipv4 (e.g. 10.99.0.0/16), ipv6 (e.g. fd12:3456:789a::/48) or both")
+        seen = {}
+        for name, pop in (pops.items() if isinstance(pops, dict) else []):
+            if not isinstance(pop, dict):
+                continue
+            path = "pops.%s.mesh_number" % name
+            number = pop.get("mesh_number")
+            if number is None:
+                self.err(path, "is required with mesh.enabled: a number of its own (1-255), never reused, which "
+                         "its instances' mesh addresses are made from")
+            elif _is_int(number):
+                if number in seen:
+                    self.err(path, "%d is PoP %s's mesh number already" % (number, seen[number]))
+                seen.setdefault(number, name)
+            count = len(_items(pop.get("hosts"))) if pop.get("provider") == "static" else pop.get("instances")
+            if _is_int(count) and count > 254:
+                self.err("pops.%s" % name, "has %d instances; the mesh numbers at most 254 in a PoP" % count)
 
     # -- the rollout and what the lab can build (docs/rollout.md, docs/lab.md) -----------------------------------
     def check_rollout(self, settings, pops):
