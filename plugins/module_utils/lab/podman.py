@@ -70,10 +70,18 @@ def _json(*args):
     return json.loads(out) if out else []
 
 
+def _made_by_the_lab(labels):
+    """A container the lab made: its lab label names the node's kind. A container someone else made from the lab's
+    image (a Molecule scenario's) inherits the image's label with the value `image`: never the lab's to remove."""
+    return labels.get(LABEL) not in (None, "image") and "anycast.network.molecule" not in labels
+
+
 def list_containers():
-    """Containers carrying the lab label: {name: {state, labels}}."""
+    """Containers the lab made (carrying the lab label, see _made_by_the_lab): {name: {state, labels}}."""
     out = {}
     for item in _json("ps", "-a", "--filter", "label=%s" % LABEL, "--format", "json"):
+        if not _made_by_the_lab(item.get("Labels") or {}):
+            continue
         names = item.get("Names") or []
         name = names[0] if names else item.get("Id")
         out[name] = {"state": item.get("State", ""), "labels": item.get("Labels") or {}, "id": item.get("Id")}
