@@ -76,7 +76,8 @@ def test_lab_up_refuses_another_topology_before_building_anything(tmp_path):
     """lab_up.yml checks as the validate step does. Run with --tags never-run: only its check (tagged always) can
     run, so a check that let the topology through could still not build a lab here."""
     inv = lab_inventory(tmp_path)
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", PATH=path_env())
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_CALLBACK_RESULT_FORMAT="json", PATH=path_env())
     env.pop("ANYCAST_LAB_TOPOLOGY", None)
     cmd = [tool("ansible-playbook"), "-i", str(inv), str(ROOT / "playbooks" / "lab_up.yml"), "--tags", "never-run"]
     proc = subprocess.run(cmd + ["-e", "anycast_lab_topology=lab/topologies/mystery.yml"], cwd=ROOT, env=env,
