@@ -13,6 +13,7 @@ status=0
 run() { echo "== $*"; "$@" || status=1; }
 # Unit and integration tests run under both ansible-core versions that meta/runtime.yml allows: the project's
 # .venv (2.19) and the one scripts/setup.sh builds for 2.18; the tests take their tools from the Python that runs them.
+# In file order: pyproject.toml's addopts say -p no:randomly (benchmarks/race_hunt.py is where order is shuffled).
 OLD_CORE_VENV="$PWD/.cache/venv-core-${ANYCAST_OLD_CORE:-2.18}"
 on_old_core() { PATH="$OLD_CORE_VENV/bin:$PATH" "$@"; }
 

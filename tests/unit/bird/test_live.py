@@ -44,7 +44,7 @@ protocol bgp edge_to_instance {
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def bird_lab(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("bird-live")
     intent = load_intent("lab")
     intent["pops"]["lhr"]["upstreams"] = [
@@ -79,6 +79,38 @@ def lab(tmp_path_factory):
     finally:
         for daemon in daemons.values():
             daemon.stop()
+
+
+@pytest.fixture
+def lab(bird_lab):
+    """The shared BIRDs as every test starts from, whatever ran before it (the tests run in any order): both edges
+    with their own configuration and the right password, every gate up, mode normal, both sessions Established with
+    no limit hit, and each edge receiving the prefix. Waits for exactly that, or fails saying what is not so."""
+    lab = bird_lab
+    d, ports, inst = lab["dir"], lab["ports"], lab["bird"]["inst"]
+    for name, address, asn in (("a", "127.0.0.2", 64515), ("b", "127.0.0.3", 64520)):
+        conf = peer_config(name, address, ports[name], asn, ports["inst"], PASSWORD)
+        if (d / ("peer_%s.conf" % name)).read_text() != conf:
+            (d / ("peer_%s.conf" % name)).write_text(conf)
+            lab["bird"][name].birdc("configure")
+            lab["bird"][name].birdc("restart", "edge_to_instance")
+    for session in ("up0_v4", "up1_v4"):
+        if protocols(inst).get(session, {}).get("channels", {}).get("ipv4", {}).get("limits", {}).get(
+                "receive", {}).get("hit"):
+            inst.birdc("restart", session)
+    prefixes = announce(lab["paths"], "status")[1]["gates"]
+    announce(lab["paths"], "gate", *[w for prefix in prefixes for w in (prefix, "up")])
+    announce(lab["paths"], "undrain")
+
+    def ready():
+        protos = protocols(inst)
+        return (all(protos.get(n, {}).get("established")
+                    and not protos[n]["channels"]["ipv4"]["limits"]["receive"]["hit"] for n in ("up0_v4", "up1_v4"))
+                and all(received(lab["bird"][e]).get("203.0.113.0/24", {}).get("communities", [None])
+                        in ([], ["64601:3356"]) and list(received(lab["bird"][e])) == ["203.0.113.0/24"]
+                        for e in ("a", "b")))
+    assert wait_for(ready, 60), inst.birdc("show", "protocols", "all").stdout
+    return lab
 
 
 def protocols(daemon):

@@ -70,3 +70,20 @@ def test_what_the_lab_cannot_build_is_refused_by_path(tmp_path):
     assert "The intent has 2 problems" in proc.stdout
     assert "pops.fra.provider: the lab builds no static PoP" in proc.stdout
     assert "pops.lhr.upstreams[0].profile: the lab's provider edges are Vultr-like only" in proc.stdout
+
+
+def test_lab_up_refuses_another_topology_before_building_anything(tmp_path):
+    """lab_up.yml checks as the validate step does. Run with --tags never-run: only its check (tagged always) can
+    run, so a check that let the topology through could still not build a lab here."""
+    inv = lab_inventory(tmp_path)
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_CALLBACK_RESULT_FORMAT="json", PATH=path_env())
+    env.pop("ANYCAST_LAB_TOPOLOGY", None)
+    cmd = [tool("ansible-playbook"), "-i", str(inv), str(ROOT / "playbooks" / "lab_up.yml"), "--tags", "never-run"]
+    proc = subprocess.run(cmd + ["-e", "anycast_lab_topology=lab/topologies/mystery.yml"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode != 0
+    assert "is not the inventory's" in proc.stdout, proc.stdout[-3000:]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "The intent is valid" in proc.stdout or "ok: [localhost]" in proc.stdout
