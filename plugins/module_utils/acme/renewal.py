@@ -109,12 +109,18 @@ def choose(held, hostnames, now, renew_fraction=DEFAULT_RENEW_FRACTION):
     (any may be empty). Returns ``(entry, status)`` for the one that expires last among those that match the names and
     their key, else ``(None, status of nothing)``. Instances that hold an older certificate still get the newest."""
     best = None
+    unfit = []
     for entry in held:
         if not entry.get("certificate") or not entry.get("private_key"):
             continue
         found = status(entry["certificate"], hostnames, now, key_pem=entry["private_key"], renew_fraction=renew_fraction)
         if "not_after" not in found or found["reason"].startswith(("names", "the private key", "expired", "not valid")):
+            unfit.append("%s: %s" % (entry.get("instance") or "?", found["reason"]))
             continue
         if best is None or found["not_after"] > best[1]["not_after"]:
             best = (entry, found)
-    return best if best is not None else (None, status("", hostnames, now))
+    if best is not None:
+        return best
+    if unfit:
+        return None, {"due": True, "reason": "no held certificate fits (%s)" % "; ".join(unfit[:3])}
+    return None, status("", hostnames, now)

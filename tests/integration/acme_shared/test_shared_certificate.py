@@ -79,7 +79,7 @@ def test_a_changed_hostname_set_is_a_new_order_and_check_mode_orders_nothing(net
     args = {"directory": network.directory, "hostnames": HOSTNAMES + ["extra.anycast.test"],
             "ca_root": network.ca_root, "held": [{"instance": "i0", "certificate": held, "private_key": held}]}
     planned = run_module(acme_certificate, args, check_mode=True)
-    assert planned["changed"] and planned["renew"] and planned["reason"].startswith("names")
+    assert planned["changed"] and planned["renew"] and "names" in planned["reason"]
     assert "challenges" not in planned and network.orders() == 1
     converge(network, hostnames=HOSTNAMES + ["extra.anycast.test"])
     assert network.orders() == 2
