@@ -28,6 +28,9 @@ def ca_pop():
 
 def test_issuance_with_validation_at_another_pop(services_lab):
     plan = services_lab
+    if sh(need("instance", "lhr-1"), "test -e /etc/caddy/tls/web.pem", check=False).returncode == 0:
+        pytest.skip("the network shares one certificate (caddy_tls_shared, the default): Caddy orders none itself; "
+                    "see test_services_tls_shared.py")
     validating_pop = ca_pop()
     assert validating_pop in POPS, validating_pop
     requester_pop = "lhr" if validating_pop != "lhr" else "ams"
