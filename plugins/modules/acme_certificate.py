@@ -90,7 +90,7 @@ options:
     default: false
   order:
     description:
-      - With O(step=finish), RV(order) of the V(plan) step. It holds the new private key: run the task with
+      - With O(step=finish), RV(order) of the V(plan) step. It holds the new private key, so run the task with
         C(no_log).
     type: dict
   timeout:
@@ -105,8 +105,8 @@ attributes:
   diff_mode:
     support: none
 notes:
-  - Every returned key is a secret: run the task with C(no_log) and write the values with C(no_log).
-  - A secret given as an option (O(account_key), the held keys) is never returned: the caller already has it.
+  - Every returned key is a secret, so run the task with C(no_log) and write the values with C(no_log).
+  - A secret given as an option (O(account_key), the held keys) is never returned, since the caller already has it.
 """
 
 EXAMPLES = r"""
