@@ -101,9 +101,14 @@ options:
 attributes:
   check_mode:
     support: full
-    details: In check mode the decision is made (RV(renew), RV(reason)) but no order is created.
+    description: The decision is made (RV(renew), RV(reason)) but no order is created.
   diff_mode:
     support: none
+    description: No diff is returned (nothing but secrets would differ).
+  platform:
+    support: full
+    platforms: posix
+    description: Runs where the C(acme) library is, normally the controller (C(delegate_to) C(localhost)).
 notes:
   - Every returned key is a secret, so run the task with C(no_log) and write the values with C(no_log).
   - A secret given as an option (O(account_key), the held keys) is never returned, since the caller already has it.
