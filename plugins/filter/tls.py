@@ -6,7 +6,18 @@
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping
+
+_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+)-----.*?-----END \1-----", re.S)
+
+
+def split_pem(text):
+    """A bundle's private key and its certificate chain, apart (each PEM, newline-terminated, or empty)."""
+    key, chain = [], []
+    for block in _BLOCK.finditer(text or ""):
+        (key if block.group(1).endswith("PRIVATE KEY") else chain).append(block.group(0))
+    return ("\n".join(key[:1]) + "\n") if key else "", ("\n".join(chain) + "\n") if chain else ""
 
 
 def _decode(result):
@@ -32,7 +43,9 @@ def anycast_tls_held(hosts, hostvars, register="__caddy_tls_read"):
             entry = out.setdefault(str(service), {"held": [], "account_key": ""})
             text = _decode(result)
             if kind == "pem" and text:
-                entry["held"].append({"instance": str(host), "certificate": text, "private_key": text})
+                # Apart: the key goes to a no_log option, and a result that held it would come back masked.
+                key, chain = split_pem(text)
+                entry["held"].append({"instance": str(host), "certificate": chain, "private_key": key})
             elif kind == "account.key" and text and not entry["account_key"]:
                 entry["account_key"] = text
     return out
@@ -56,10 +69,6 @@ def anycast_tls_bundles(plans, held, issued=None):
             key, chain = finished[name]["private_key"], finished[name]["certificate"]
         elif "source_index" in result and result.get("certificate"):
             key, chain = known["held"][result["source_index"]]["private_key"], result["certificate"]
-            # A held bundle already holds its key: install it as it is.
-            if "PRIVATE KEY-----" in chain:
-                out[name] = {"pem": chain.strip() + "\n", "account_key": account_key}
-                continue
         else:
             continue
         out[name] = {"pem": key.strip() + "\n" + chain.strip() + "\n", "account_key": account_key}

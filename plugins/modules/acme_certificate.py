@@ -274,8 +274,9 @@ def run(module):
     due = found["due"] or p["force"]
     result.update(renew=due, reason="forced" if p["force"] and not found["due"] else found["reason"])
     if kept is not None:
+        # The chain only: a text that held the key (a no_log option) would come back masked.
         result.update(source=kept.get("instance") or "", source_index=p["held"].index(kept),
-                      not_after=found["not_after"], certificate=kept["certificate"])
+                      not_after=found["not_after"], certificate=renewal.certificates(kept["certificate"]))
     if not due:
         return result
     result["changed"] = True

@@ -37,6 +37,18 @@ def leaf(pem):
     return x509.load_pem_x509_certificate(text[start:end].encode())
 
 
+def certificates(pem):
+    """The certificate blocks of a PEM text (a bundle's key left out), newline-terminated."""
+    text = pem.decode() if isinstance(pem, bytes) else pem
+    blocks = []
+    start = text.find("-----BEGIN CERTIFICATE-----")
+    while start >= 0:
+        end = text.index("-----END CERTIFICATE-----", start) + len("-----END CERTIFICATE-----")
+        blocks.append(text[start:end])
+        start = text.find("-----BEGIN CERTIFICATE-----", end)
+    return "\n".join(blocks) + "\n" if blocks else ""
+
+
 def _names(cert):
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value

@@ -158,6 +158,7 @@ def converge(network, hostnames=HOSTNAMES, service="www", now=None, targets=None
 
     from module_runner import run_module
 
+    from ansible_collections.anycast.network.plugins.filter.tls import split_pem
     from ansible_collections.anycast.network.plugins.modules import acme_certificate
 
     targets = network.instances if targets is None else targets
@@ -166,8 +167,8 @@ def converge(network, hostnames=HOSTNAMES, service="www", now=None, targets=None
         bundle = inst / "tls" / (service + ".pem")
         account = inst / "tls" / (service + "-account.key")
         if bundle.exists():
-            text = bundle.read_text()
-            held.append({"instance": inst.name, "certificate": text, "private_key": text})
+            key, chain = split_pem(bundle.read_text())
+            held.append({"instance": inst.name, "certificate": chain, "private_key": key})
         if account_key is None and account.exists():
             account_key = account.read_text()
     args = {"directory": network.directory, "hostnames": hostnames, "ca_root": network.ca_root, "held": held}

@@ -106,9 +106,11 @@ def test_read_back_and_what_to_install():
         "c": {"__caddy_tls_read": {"unreachable": True}},
     }
     held = anycast_tls_held(["a", "b", "c"], hostvars)
-    assert held == {"web": {"held": [{"instance": "a", "certificate": bundle, "private_key": bundle}],
+    # Key and chain apart (the key goes to a no_log option; the chain comes back in the result).
+    assert held == {"web": {"held": [{"instance": "a", "certificate": cert, "private_key": key}],
                             "account_key": "ACCOUNT"}}
-    plans = {"results": [{"item": svc, "renew": False, "source_index": 0, "certificate": bundle}]}
+    assert renewal.certificates(bundle) == cert
+    plans = {"results": [{"item": svc, "renew": False, "source_index": 0, "certificate": cert}]}
     assert anycast_tls_bundles(plans, held) == {"web": {"pem": bundle.strip() + "\n", "account_key": "ACCOUNT"}}
     new_key, new = make()
     plans = {"results": [{"item": svc, "renew": True, "order": {}}]}
