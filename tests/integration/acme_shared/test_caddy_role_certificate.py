@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from acme_network import converge  # noqa: F401  (the same simulated network as the module's tests)
-
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests"))
