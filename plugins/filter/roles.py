@@ -52,15 +52,23 @@ def anycast_firewall_openings(services, service_ports, unicast_addresses=(), web
     return rules
 
 
-def anycast_health_checks(web_services, dns_services, http_port=80, dns_port=53, bird_socket=None):
+def anycast_health_checks(web_services, dns_services, http_port=80, dns_port=53, bird_socket=None, tls_dir=None,
+                          https_port=443):
     """The health gate's checks: an HTTP check of every web service's health path on each of its addresses, an SOA
-    check of every zone on each address of its DNS service, and BIRD's control socket (when bird_socket is set)."""
+    check of every zone on each address of its DNS service, and BIRD's control socket (when bird_socket is set).
+    With tls_dir (the network's shared certificates, docs/tls.md), a TLS check of every ACME web service with
+    hostnames on each of its addresses: HTTPS answers with a certificate that names them, once one is installed."""
     checks = []
     for svc in web_services or []:
+        mode = (svc.get("tls") or {}).get("mode") or "acme"
         for address in svc.get("addresses") or []:
             checks.append({"name": "web:%s:%s" % (svc["name"], address), "type": "http", "address": str(address),
                            "port": int(http_port), "path": svc.get("health_path") or "/healthz",
                            "host": str((svc.get("hostnames") or [address])[0])})
+            if tls_dir and mode == "acme" and svc.get("hostnames"):
+                checks.append({"name": "tls:%s:%s" % (svc["name"], address), "type": "tls", "address": str(address),
+                               "port": int(https_port), "names": [str(h) for h in svc["hostnames"]],
+                               "when_file": "%s/%s.pem" % (str(tls_dir).rstrip("/"), svc["name"])})
     for svc in dns_services or []:
         for zone in svc.get("zones") or []:
             for address in svc.get("addresses") or []:

@@ -19,6 +19,7 @@ RENDER = """
   vars_files: [{role}/defaults/main.yml]
   tasks:
     - name: Render
+      vars: {extra}
       ansible.builtin.template:
         src: "{role}/templates/{{{{ item.src }}}}"
         dest: "{out}/{{{{ item.dest }}}}"
@@ -29,11 +30,11 @@ RENDER = """
 """
 
 
-def render(tmp_path, intent):
+def render(tmp_path, intent, extra=None):
     inv = lab_inventory(tmp_path, intent)
     out = tmp_path / "out"
     out.mkdir()
-    run_playbook(tmp_path, inv, RENDER.format(role=ROOT / "roles/caddy", out=out))
+    run_playbook(tmp_path, inv, RENDER.format(role=ROOT / "roles/caddy", out=out, extra=json.dumps(extra or {})))
     return out
 
 
@@ -60,7 +61,8 @@ def test_lab_caddyfile_is_valid_and_routes_as_designed(tmp_path):
     intent = copy.deepcopy(LAB_INTENT)
     # The lab's CA root exists only once the lab made it; this test checks the rest of the file.
     intent["services"]["web"]["tls"].pop("ca_root", None)
-    out = render(tmp_path, intent)
+    # Each instance's Caddy ordering its own certificate (caddy_tls_shared: false, as before 1.2.0).
+    out = render(tmp_path, intent, {"caddy_tls_shared": False})
     text = (out / "Caddyfile").read_text()
     assert 'X-Anycast-Instance "lhr-1"' in text and 'X-Anycast-Pop "lhr"' in text
     need("caddy")
@@ -87,6 +89,40 @@ def test_lab_caddyfile_is_valid_and_routes_as_designed(tmp_path):
     assert relay["instance"] == "lhr-1"
     assert [p["name"] for p in relay["peers"]] == ["lhr-2", "ams-1"]
     assert relay["peers"][0]["url"] == "http://192.0.2.12:80"
+
+
+def test_shared_certificate_http_only_until_it_is_installed_then_loaded_from_its_file(tmp_path):
+    """The network's first converge has no certificate yet: HTTP only (the challenge web root first); once the
+    configure step installed it, Caddy loads it from its file and orders nothing itself."""
+    intent = copy.deepcopy(LAB_INTENT)
+    intent["services"]["web"]["tls"].pop("ca_root", None)
+    out = render(tmp_path, intent)
+    cfg = adapt(out / "Caddyfile")
+    servers = cfg["apps"]["http"]["servers"]
+    listens = [a for srv in servers.values() for a in srv["listen"]]
+    assert all(a.endswith(":80") for a in listens), listens
+    dump = json.dumps(servers)
+    assert '"/var/lib/anycast-acme"' in dump and '"file_server"' in dump
+    # The shared web root is tried before the relay (a relayed request for a shared token is answered too).
+    assert dump.index("file_server") < dump.index("127.0.0.1:8402")
+    assert "automation" not in json.dumps(cfg.get("apps", {}).get("tls", {}))
+
+    tls_dir = tmp_path / "tls"
+    tls_dir.mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-days", "2", "-keyout", str(tls_dir / "key"), "-out", str(tls_dir / "crt"),
+                    "-subj", "/CN=www.anycast.test"], check=True, capture_output=True)
+    (tls_dir / "web.pem").write_text((tls_dir / "key").read_text() + (tls_dir / "crt").read_text())
+    (tmp_path / "out").rename(tmp_path / "out-before")
+    out = render(tmp_path, intent, {"caddy_tls_dir": str(tls_dir), "__caddy_tls_bundles": {"web": {"pem": "x"}}})
+    subprocess.run(["caddy", "validate", "--adapter", "caddyfile", "--config", str(out / "Caddyfile")],
+                   check=True, capture_output=True)
+    cfg = adapt(out / "Caddyfile")
+    listens = [a for srv in cfg["apps"]["http"]["servers"].values() for a in srv["listen"]]
+    assert any(a.endswith(":443") for a in listens), listens
+    loaded = cfg["apps"]["tls"]["certificates"]["load_files"]
+    assert [(f["certificate"], f["key"]) for f in loaded] == [(str(tls_dir / "web.pem"), str(tls_dir / "web.pem"))]
+    assert "issuers" not in json.dumps(cfg["apps"]["tls"].get("automation", {}))
 
 
 def test_proxy_and_internal_tls_and_ca_root(tmp_path):

@@ -5,6 +5,7 @@ import importlib.machinery
 import importlib.util
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -479,3 +480,79 @@ def test_commands_still_due_survive_a_configuration_reload(tmp_path, web):
     finally:
         proc.kill()
         proc.wait()
+
+
+def _tls_server(tmp_path, names, days):
+    """An HTTPS server on loopback with a self-signed certificate for `names`, valid for `days` (negative: expired)."""
+    import datetime
+    import ssl
+    import threading
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=abs(days) + 2))
+            .not_valid_after(now + datetime.timedelta(days=days))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+            .sign(key, hashes.SHA256()))
+    pem = tmp_path / ("srv-%d.pem" % days)
+    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()) + cert.public_bytes(serialization.Encoding.PEM))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(pem)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def serve():
+        while True:
+            try:
+                conn, _addr = listener.accept()
+            except OSError:
+                return
+            try:
+                with ctx.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(1)
+            except (OSError, ssl.SSLError):
+                pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, cert.not_valid_after_utc.timestamp()
+
+
+def test_tls_check_names_expiry_and_the_first_certificate(tmp_path):
+    """HTTPS must answer with a certificate naming the hostnames; an expired one is exported, never a failure (the
+    network's one certificate expires everywhere at once); before the first one is installed the check passes."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is not installed")
+    good, good_expiry = _tls_server(tmp_path, ["www.anycast.test", "anycast.test"], 60)
+    wrong, _unused = _tls_server(tmp_path, ["other.test"], 61)
+    expired, _unused = _tls_server(tmp_path, ["www.anycast.test"], -1)
+    installed = tmp_path / "web.pem"
+    installed.write_text("x")
+    spec = {"name": "tls:web:127.0.0.1", "type": "tls", "address": "127.0.0.1",
+            "names": ["www.anycast.test", "anycast.test"], "when_file": str(installed)}
+    try:
+        ok, detail = hg.check_tls(dict(spec, port=good.getsockname()[1]), 3)
+        assert ok and detail == "names match"
+        assert abs(hg.CERT_NOT_AFTER["tls:web:127.0.0.1"] - good_expiry) < 2
+        ok, detail = hg.check_tls(dict(spec, port=wrong.getsockname()[1]), 3)
+        assert not ok and "does not name" in detail
+        ok, detail = hg.check_tls(dict(spec, port=expired.getsockname()[1], names=["www.anycast.test"]), 3)
+        assert ok and "EXPIRED" in detail
+        # Nothing listening, but no certificate installed yet: the instance may announce (the CA must reach it).
+        installed.unlink()
+        ok, detail = hg.check_tls(dict(spec, port=1), 3)
+        assert ok and "installed yet" in detail
+        problems = hg.validate_config({"prefixes": [], "checks": [{"name": "t", "type": "tls", "address": "127.0.0.1"}]})
+        assert any("list of names" in p for p in problems), problems
+    finally:
+        for listener in (good, wrong, expired):
+            listener.close()
