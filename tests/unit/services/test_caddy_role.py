@@ -170,11 +170,7 @@ def test_access_logs_are_json_on_stderr(tmp_path):
 
 
 def test_access_logs_can_be_off(tmp_path):
-    inv = lab_inventory(tmp_path, copy.deepcopy(LAB_INTENT))
-    out = tmp_path / "out"
-    out.mkdir()
-    run_playbook(tmp_path, inv, RENDER.format(role=ROOT / "roles/caddy", out=out).replace(
-        "    - name: Render\n", "    - name: Render\n      vars: {caddy_access_log: false}\n"))
+    out = render(tmp_path, copy.deepcopy(LAB_INTENT), extra={"caddy_access_log": False})
     assert "log {" not in (out / "Caddyfile").read_text()
 
 
@@ -194,7 +190,7 @@ def test_metrics_for_the_scrapers_on_the_management_address(tmp_path):
     inv.write_text(json.dumps(doc))
     out = tmp_path / "out"
     out.mkdir()
-    run_playbook(tmp_path, inv, RENDER.format(role=ROOT / "roles/caddy", out=out))
+    run_playbook(tmp_path, inv, RENDER.format(role=ROOT / "roles/caddy", out=out, extra="{}"))
     need("caddy")
     subprocess.run(["caddy", "validate", "--adapter", "caddyfile", "--config", str(out / "Caddyfile")],
                    check=True, capture_output=True)
