@@ -95,7 +95,7 @@ class ActionModule(ActionBase):
             changed=bool(steps), decisions=decisions, steps=steps,
             up=[d["pop"] for d in steps if d["action"] == "up"],
             down=[d["pop"] for d in steps if d["action"] == "down"],
-            counts=records.counts(intent, after), record=path,
+            counts=records.counts(intent, after), record=path, entries=records.entries(after),
             lines=["%s: %s" % (d["pop"], d["reason"]) for d in decisions],
             msg="; ".join("%s %s %d -> %d" % (d["pop"], d["action"], d["from"], d["to"]) for d in steps)
             or "no step: " + ("; ".join("%s: %s" % (d["pop"], d["reason"]) for d in decisions) or

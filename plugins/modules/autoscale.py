@@ -167,6 +167,12 @@ counts:
   returned: success
   type: dict
   sample: {"ams": 3, "lhr": 2}
+entries:
+  description:
+    - The record's PoP entries after the decisions (what the inventory plugin exposes as C(anycast_autoscale_record)
+      once it reads the record again). Set it as C(anycast_autoscale_record) for the rest of the run.
+  returned: success
+  type: dict
 lines:
   description: One line per decision, for people.
   returned: success
