@@ -24,7 +24,7 @@ description:
   - Every decision, a step or the reason for none, is returned with the metric value that caused it and appended
     to the record's C(log).
   - The record (O(record)) keeps each PoP's decided count; the intent's C(instances) stays the source of truth
-    (docs/autoscaling.md). This module writes only the record: the playbook C(anycast.network.autoscale) then
+    (docs/autoscaling.md). This module writes only the record; the playbook C(playbooks/autoscale.yml) then
     provisions, configures and verifies, or drains and removes.
 options:
   intent:

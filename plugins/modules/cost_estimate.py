@@ -25,9 +25,9 @@ options:
     required: true
   autoscale_record:
     description:
-      - The autoscaler's decision record (C("{{ anycast_autoscale_record | default({}) }}")): autoscaled PoPs are
-        priced at the count it decided (docs/autoscaling.md).
-      - With a budget, an autoscaled PoP whose C(max) would take the network over the cap is named in a warning:
+      - The autoscaler's decision record, normally C("{{ anycast_autoscale_record | default({}) }}"); autoscaled
+        PoPs are priced at the count it decided (docs/autoscaling.md).
+      - With a budget, an autoscaled PoP whose C(max) would take the network over the cap is named in a warning;
         the scaler stops below it.
     type: dict
   enforce_budget:
