@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 
 from ansible.errors import AnsibleActionFail
@@ -32,9 +31,9 @@ from ansible_collections.anycast.network.plugins.module_utils.vultr.client impor
 
 def _spec():
     spec = dict(prometheus_argument_spec())
-    vultr = vultr_argument_spec()
-    for key in ("api_key", "api_url", "api_timeout", "api_retries"):
-        spec[key] = dict(vultr[key], required=False)
+    # Vultr's options with their environment fallbacks (VULTR_API_KEY, ...): only to price Vultr PoPs.
+    for key, option in vultr_argument_spec().items():
+        spec.setdefault(key, dict(option, required=False))
     spec.update(intent=dict(type="dict", required=True, no_log=True),
                 record=dict(type="path", required=True),
                 rate_interval=dict(type="str", default="1m"),
@@ -71,13 +70,9 @@ class ActionModule(ActionBase):
         scaled = autoscaled_pops(model, params.get("pops"))
         if model.get("budget") and any(model["pops"][p].get("provider") == "vultr" for p in scaled):
             if not params.get("api_key"):
-                params["api_key"] = os.environ.get("VULTR_API_KEY")
-            if not params.get("api_key"):
                 result.update(failed=True, msg="The intent has a spend cap and autoscaled Vultr PoPs: their price "
                               "comes from Vultr's plan list, which needs the API key (VULTR_API_KEY or api_key).")
                 return result
-            params["api_url"] = params.get("api_url") or os.environ.get("VULTR_API_URL") or vultr_argument_spec()[
-                "api_url"]["default"]
             try:
                 plans = vultr_client(params).list("/plans", "plans", params={"type": "all"})
             except VultrAPIError as exc:
@@ -95,7 +90,7 @@ class ActionModule(ActionBase):
             changed=bool(steps), decisions=decisions, steps=steps,
             up=[d["pop"] for d in steps if d["action"] == "up"],
             down=[d["pop"] for d in steps if d["action"] == "down"],
-            counts=records.counts(intent, after), record=path, entries=records.entries(after),
+            counts=records.counts(intent, after), record=path, entries=records.without_log(after),
             lines=["%s: %s" % (d["pop"], d["reason"]) for d in decisions],
             msg="; ".join("%s %s %d -> %d" % (d["pop"], d["action"], d["from"], d["to"]) for d in steps)
             or "no step: " + ("; ".join("%s: %s" % (d["pop"], d["reason"]) for d in decisions) or

@@ -30,7 +30,8 @@ description:
     as far as it can be and left to the validate step.
   - The autoscaler's decision record (O(autoscale_record), docs/autoscaling.md) is applied to the intent before
     lab hosts are listed (the same function as the normalisation's), and exposed to every host as
-    C(anycast_autoscale_record) (its PoP entries; empty without a record) and C(anycast_autoscale_record_file).
+    C(anycast_autoscale_record) (the record without its log; no PoP entries without a record) and
+    C(anycast_autoscale_record_file).
   - Inventory files for this plugin end in C(.anycast.yml) or C(.anycast.yaml).
 extends_documentation_fragment:
   - ansible.builtin.constructed
@@ -157,7 +158,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
             record = autoscale_record.load(path)
         except ValueError as exc:
             raise AnsibleParserError(str(exc))
-        self.inventory.set_variable("all", "anycast_autoscale_record", autoscale_record.entries(record))
+        self.inventory.set_variable("all", "anycast_autoscale_record", autoscale_record.without_log(record))
         self.inventory.set_variable("all", "anycast_autoscale_record_file", path)
         return autoscale_record.apply(intent, record)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: autoscale
 short_description: Decide each autoscaled PoP's instance count from Prometheus and record it
-version_added: 1.2.0
+version_added: 1.1.0
 description:
   - For every PoP of the intent with C(autoscale) (see docs/autoscaling.md), reads the PoP's metric from
     Prometheus's HTTP API (C(/api/v1/query)) over the PoP's C(window) and decides one step.
@@ -86,6 +86,14 @@ options:
     description: Retries of a Vultr API call after HTTP 429, 5xx, a timeout or a dropped connection.
     type: int
     default: 6
+  api_retry_max_delay:
+    description: Longest delay in seconds between two retries of a Vultr API call.
+    type: float
+    default: 30
+  api_per_page:
+    description: Items requested per page when listing Vultr's plans.
+    type: int
+    default: 500
 extends_documentation_fragment:
   - anycast.network.controller_action
 attributes:
@@ -169,8 +177,9 @@ counts:
   sample: {"ams": 3, "lhr": 2}
 entries:
   description:
-    - The record's PoP entries after the decisions (what the inventory plugin exposes as C(anycast_autoscale_record)
-      once it reads the record again). Set it as C(anycast_autoscale_record) for the rest of the run.
+    - The record after the decisions without its log, C({network, pops}) (what the inventory plugin exposes as
+      C(anycast_autoscale_record) once it reads the record again). Set it as C(anycast_autoscale_record) for the
+      rest of the run.
   returned: success
   type: dict
 lines:

@@ -50,11 +50,14 @@ def load(path):
 
 
 def entries(record):
-    """The PoP entries of a record (a record, its `pops` part, or nothing)."""
-    if not isinstance(record, dict):
-        return {}
-    pops = record.get("pops") if "pops" in record else None
+    """The PoP entries of a record ({network, pops, log}), or none."""
+    pops = record.get("pops") if isinstance(record, dict) else None
     return pops if isinstance(pops, dict) else {}
+
+
+def without_log(record):
+    """The record as the steps read it (the variable anycast_autoscale_record): network and PoP entries."""
+    return {"network": record.get("network") if isinstance(record, dict) else None, "pops": entries(record)}
 
 
 def _int(value):
