@@ -1,7 +1,9 @@
 """playbooks/autoscale.yml (decide, record, provision with --tags provision) against the Vultr emulator and a real
 Prometheus on loopback: after sustained load a scale-up creates exactly one instance in the loaded PoP only; a second
-run within the cooldown creates none."""
+run within the cooldown creates none; after the cooldown, sustained idle takes that instance out through
+decommission.yml."""
 
+import json
 import os
 import pathlib
 import subprocess
@@ -63,7 +65,7 @@ def world(tmp_path):
         server.server_close()
 
 
-def autoscale(tmp_path, prom, emu, book="playbooks/autoscale.yml"):
+def autoscale(tmp_path, prom, emu, book="playbooks/autoscale.yml", *extra):
     data = tmp_path / "vars.yml"
     data.write_text(yaml.safe_dump({"anycast_intent": the_intent()}))
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", VULTR_API_KEY=API_KEY,
@@ -74,7 +76,7 @@ def autoscale(tmp_path, prom, emu, book="playbooks/autoscale.yml"):
          "-e", "ansible_python_interpreter=%s" % sys.executable, "-e", "anycast_vultr_poll_interval=0.3",
          "-e", "anycast_autoscale_record_file=%s" % (tmp_path / "state" / "autoscale.json"),
          "-e", "anycast_autoscale_prometheus_url=%s" % prom.url, "-e", "anycast_autoscale_rate_interval=%s" % RATE,
-         "--tags", "provision", book],
+         "--tags", "provision", *extra, book],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False)
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]
     return proc
@@ -112,3 +114,26 @@ def test_scale_up_creates_one_instance_and_a_run_in_the_cooldown_none(world, tmp
     assert "in the cooldown" in again.stdout
     assert labels(emu) == ["elastic-ams-1", "elastic-ams-2", "elastic-lhr-1"]
     assert emu.snapshot()["created"] == 3
+
+    # The cooldown over (the record's step moved back in time), sustained idle: one step down, through
+    # decommission.yml (the emulator's instances answer no SSH: the drain play finds it unreachable, and
+    # anycast_decommission_unreachable=delete lets it go).
+    path = tmp_path / "state" / "autoscale.json"
+    rec = json.loads(path.read_text())
+    rec["pops"]["ams"]["decided_at"] -= 3600
+    path.write_text(json.dumps(rec))
+    load.set(cpu=0.02)
+    deadline = time.monotonic() + 40
+    while True:
+        seen = run.scale(the_intent(), rec, client, time.time(), RATE, only=["ams"], plans=PLANS)[0][0]
+        if seen["action"] == "down":
+            break
+        assert time.monotonic() < deadline, "no sustained idle seen by Prometheus: %s" % seen
+        time.sleep(0.5)
+    shrunk = autoscale(tmp_path, prom, emu, "playbooks/autoscale.yml", "-e", "anycast_decommission_unreachable=delete")
+    assert "cpu stayed below 40%" in shrunk.stdout
+    assert "PLAY [Decommission | drain, wait for the traffic to go, withdraw, stop]" in shrunk.stdout
+    assert "elastic-ams-2" in shrunk.stdout.split("PLAY [Decommission | drain")[1]
+    assert labels(emu) == ["elastic-ams-1", "elastic-lhr-1"], shrunk.stdout[-4000:]
+    assert emu.snapshot()["deleted"] == 1
+    assert json.loads(path.read_text())["pops"]["ams"]["instances"] == 1
