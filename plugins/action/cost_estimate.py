@@ -33,7 +33,7 @@ def _vultr_params(args):
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("intent", "enforce_budget", "api_key", "api_url", "api_timeout", "api_retries",
+    _VALID_ARGS = frozenset(("intent", "autoscale_record", "enforce_budget", "api_key", "api_url", "api_timeout", "api_retries",
                              "validate_certs"))
     _requires_connection = False
 
@@ -44,7 +44,8 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg="intent is required: the network's intent (anycast_intent)")
             return result
         intent = _plain(args["intent"])
-        model = derive.normalize(intent)
+        # The autoscaler's decided counts (docs/autoscaling.md), applied by the normalisation like everywhere else.
+        model = derive.normalize(intent, _plain(args.get("autoscale_record") or None))
         plans = []
         pops = cost.vultr_pops(model)
         if pops:

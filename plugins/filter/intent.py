@@ -25,8 +25,8 @@ def _part(intent, *keys):
     return {key: _plain(intent[key]) for key in keys if key in intent}
 
 
-def intent_model(intent):
-    return derive.normalize(_plain(intent))
+def intent_model(intent, record=None):
+    return derive.normalize(_plain(intent), _plain(record) if record else None)
 
 
 def _upstreams_without_secrets(upstreams):

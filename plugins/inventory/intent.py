@@ -28,6 +28,10 @@ description:
     the inventory source with the collection's own message; set C(any_unparsed_is_failed) (section
     C([inventory]) of C(ansible.cfg)) so that such a run stops at once. A parsable intent with mistakes is listed
     as far as it can be and left to the validate step.
+  - The autoscaler's decision record (O(autoscale_record), docs/autoscaling.md) is applied to the intent before
+    lab hosts are listed (the same function as the normalisation's), and exposed to every host as
+    C(anycast_autoscale_record) (the record without its log; no PoP entries without a record) and
+    C(anycast_autoscale_record_file).
   - Inventory files for this plugin end in C(.anycast.yml) or C(.anycast.yaml).
 extends_documentation_fragment:
   - ansible.builtin.constructed
@@ -55,6 +59,15 @@ options:
     default: ../../.lab
     env:
       - name: ANYCAST_LAB_STATE_DIR
+  autoscale_record:
+    description:
+      - The autoscaler's decision record, relative to the inventory file; C({network}) is replaced by the
+        intent's network name. A missing file is an empty record.
+      - Under AWX, point it at a directory that outlives the job (docs/autoscaling.md).
+    type: str
+    default: ../../.state/{network}/autoscale.json
+    env:
+      - name: ANYCAST_AUTOSCALE_RECORD
 """
 
 EXAMPLES = r"""
@@ -75,6 +88,7 @@ import os
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Constructable
 
+from ansible_collections.anycast.network.plugins.module_utils.autoscale import record as autoscale_record
 from ansible_collections.anycast.network.plugins.module_utils.intent.files import (
     IntentFileError, load_intent_file, load_yaml)
 
@@ -107,6 +121,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
             raise AnsibleParserError(str(exc))
         if not isinstance(intent, dict) or not isinstance(intent.get("pops"), dict):
             return  # nothing to list; the validate step explains what is wrong
+        intent = self._autoscaled(base, intent)
         for group in ("anycast_instances", "provider_lab", "provider_static", "provider_vultr"):
             self.inventory.add_group(group)
         # The lab image is Debian 12: its Python is known, no discovery (a group variable of this source, so any
@@ -133,6 +148,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
                 continue
             for host in hosts:
                 self._add(host, group, provider)
+
+    def _autoscaled(self, base, intent):
+        """The intent with the autoscaler's record applied (autoscale record.apply, as the normalisation does);
+        the record's entries and path become variables of every host."""
+        network = str(intent.get("network") or "")
+        path = os.path.normpath(os.path.join(base, self.get_option("autoscale_record").replace("{network}", network)))
+        try:
+            record = autoscale_record.load(path)
+        except ValueError as exc:
+            raise AnsibleParserError(str(exc))
+        self.inventory.set_variable("all", "anycast_autoscale_record", autoscale_record.without_log(record))
+        self.inventory.set_variable("all", "anycast_autoscale_record_file", path)
+        return autoscale_record.apply(intent, record)
 
     @staticmethod
     def _static_host(pop_name, index, entry):

@@ -23,6 +23,13 @@ options:
     description: The intent, normally C("{{ anycast_intent }}").
     type: dict
     required: true
+  autoscale_record:
+    description:
+      - The autoscaler's decision record, normally C("{{ anycast_autoscale_record | default({}) }}"); autoscaled
+        PoPs are priced at the count it decided (docs/autoscaling.md).
+      - With a budget, an autoscaled PoP whose C(max) would take the network over the cap is named in a warning;
+        the scaler stops below it.
+    type: dict
   enforce_budget:
     description: Fail when the total is above C(budget.monthly_limit) (without a budget, nothing to enforce).
     type: bool

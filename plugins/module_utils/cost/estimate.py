@@ -114,6 +114,26 @@ def over_budget(result, budget):
                "; ".join(parts)))
 
 
+def autoscale_ceiling(model, result, budget):
+    """With a spend cap: each autoscaled PoP whose `max` (the other PoPs as they are) would cost more than the
+    cap, as a problem at pops.<pop>.autoscale.max. The scaler never steps over the cap; this says where it stops."""
+    if not isinstance(budget, dict) or budget.get("monthly_limit") is None:
+        return []
+    out = []
+    for name, pop in sorted((model.get("pops") or {}).items()):
+        scale = pop.get("autoscale") if isinstance(pop, dict) else None
+        entry = result["pops"].get(name) or {}
+        if not isinstance(scale, dict) or entry.get("unit_cost") is None:
+            continue
+        extra = (int(scale.get("max", 0)) - int(entry.get("instances") or 0)) * entry["unit_cost"]
+        if extra > 0 and result["total"] + extra > budget["monthly_limit"]:
+            out.append({"path": "pops.%s.autoscale.max" % name, "message": "at max %s instances the network would "
+                        "cost %s %s per month, over the spend cap of %s: the scaler stops below it"
+                        % (scale["max"], _money(result["total"] + extra), result["currency"],
+                           _money(budget["monthly_limit"]))})
+    return out
+
+
 def verdict(intent, plans, enforce_budget=False):
     """The task result of the cost step: the estimate, its lines, the budget and, when the intent cannot be priced
     or (with `enforce_budget`) costs more than the cap, `failed` with the reason. Static PoPs without a cost are
@@ -123,6 +143,7 @@ def verdict(intent, plans, enforce_budget=False):
     errors = [p for p in result["problems"] if not p["path"].endswith(".monthly_cost")]
     assumed = [p for p in result["problems"] if p["path"].endswith(".monthly_cost")]
     budget = model.get("budget") if isinstance(model.get("budget"), dict) else None
+    assumed += autoscale_ceiling(model, result, budget)
     refusal = over_budget(result, budget)
     out = {"changed": False, "estimate": {k: result[k] for k in ("pops", "total", "currency")},
            "lines": lines(result), "warnings_list": assumed,

@@ -13,6 +13,7 @@ import ipaddress
 import re
 
 from . import rules, schema, workload
+from ..autoscale import record as autoscale_record
 
 TE_KEYS = ("communities", "large_communities", "prepend", "announce")
 
@@ -40,8 +41,11 @@ def _fill(value, field, name=None):
     return copy.deepcopy(value)
 
 
-def normalize(intent):
+def normalize(intent, record=None):
     """The normalised intent: the same shape as the intent, with
+
+    - each autoscaled PoP's `instances` from the scaler's decision `record` when one is given (autoscale
+      record.apply: within min and max, only while the intent's count is the one the scaler started from);
 
     - every default declared in schema.py filled in (health_path, tls.mode, multihop, import, geodns.ttl, ...);
     - each service's kind resolved (a service named web or dns without kind has that kind);
@@ -59,6 +63,8 @@ def normalize(intent):
     """
     if not isinstance(intent, dict):
         return copy.deepcopy(intent)
+    if record:
+        intent = autoscale_record.apply(intent, record)
     out = _fill(intent, schema.INTENT)
     defaults = out.get("defaults") if isinstance(out.get("defaults"), dict) else {}
     pops = out.get("pops") if isinstance(out.get("pops"), dict) else {}

@@ -679,3 +679,29 @@ POP.fields["mesh_number"] = Int(
     "the PoP's number in the private mesh, part of its instances' mesh addresses; written once and never reused, "
     "so addresses stay as PoPs come and go; required with `mesh.enabled`", 1, 255, "the PoP's mesh number")
 # -- end of the mesh ------------------------------------------------------------------------------------------
+
+# -- Autoscaling: a PoP's instance count between min and max, decided from Prometheus (docs/autoscaling.md) -----
+# Declared here in one place: the AUTOSCALE settings, the PoP's key and the reference's section.
+AUTOSCALE = Dict(
+    "how the scaler sizes a PoP", section="autoscale", fields={
+        "min": Int("the fewest instances the scaler leaves", 1, rules.MAX_INSTANCES_PER_POP, "the minimum",
+                   required=True, why="the fewest instances the scaler leaves"),
+        "max": Int("the most instances the scaler makes (the spend cap still applies)", 1,
+                   rules.MAX_INSTANCES_PER_POP, "the maximum", required=True,
+                   why="the most instances the scaler makes"),
+        "metric": Choice("what is measured, averaged over the PoP's instances", {
+            "cpu": "CPU utilisation in % (node_exporter's `node_cpu_seconds_total`, all modes but idle)",
+            "requests": "HTTP requests per second per instance (Caddy's `caddy_http_requests_total`)"},
+            "metric", required=True, why="cpu or requests"),
+        "target": Number("the level the metric is kept at: % for cpu, requests per second per instance for "
+                         "requests", 0, 10 ** 7, "the target", required=True, why="the metric's target level"),
+        "band": Number("hysteresis, in the metric's units: up when the metric stays above target + band for the "
+                       "whole window, down when it stays below target - band", 0, 10 ** 7, "the band", default=10),
+        "window": Int("seconds the metric must stay beyond the band before a step", 5, 86400,
+                      "the window in seconds", default=300),
+        "cooldown": Int("seconds after a step during which the scaler makes no other step in this PoP", 0,
+                        7 * 86400, "the cooldown in seconds", default=900),
+    })
+POP.fields["autoscale"] = AUTOSCALE
+SECTIONS.append(("autoscale", "Autoscaling", AUTOSCALE, "pops.<name>.autoscale"))
+# -- end of autoscaling ---------------------------------------------------------------------------------------

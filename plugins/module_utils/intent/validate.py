@@ -49,6 +49,14 @@ def _ip(value):
         return None
 
 
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _amount(value):
+    return ("%d" % value) if float(value).is_integer() else ("%.2f" % value)
+
+
 def _plural(word):
     if word.endswith("y"):
         return word[:-1] + "ies"
@@ -239,6 +247,7 @@ class Validator:
             self.guard("mesh", self.check_mesh, intent["mesh"], intent.get("pops"))
         if self.known_lab_regions is not None:
             self.guard("pops", self.check_lab_build, intent.get("pops"), defaults)
+        self.guard("pops", self.check_autoscaling, intent.get("pops"))
         return self.problems
 
     # -- the private mesh (docs/mesh.md) ------------------------------------------------------------------------
@@ -291,6 +300,41 @@ class Validator:
             count = len(_items(pop.get("hosts"))) if pop.get("provider") == "static" else pop.get("instances")
             if _is_int(count) and count > 254:
                 self.err("pops.%s" % name, "has %d instances; the mesh numbers at most 254 in a PoP" % count)
+
+    # -- autoscaling (docs/autoscaling.md) ---------------------------------------------------------------------
+    def check_autoscaling(self, pops):
+        """Each PoP's autoscale settings: a lab or vultr PoP, min <= instances <= max, a band the metric can leave
+        on both sides, a cooldown no shorter than the window. The spend cap at max is checked by the cost step,
+        where Vultr's prices are known."""
+        for name, pop in (pops.items() if isinstance(pops, dict) else []):
+            if not isinstance(pop, dict) or not isinstance(pop.get("autoscale"), dict):
+                continue
+            path = "pops.%s.autoscale" % name
+            scale = pop["autoscale"]
+            if pop.get("provider") not in ("lab", "vultr"):
+                self.err(path, "is for lab and vultr PoPs, whose instances are counted; a %s PoP has the hosts it "
+                         "lists" % pop.get("provider"))
+                continue
+            low, high, count = scale.get("min"), scale.get("max"), pop.get("instances")
+            if _is_int(low) and _is_int(high) and low > high:
+                self.err(_join(path, "min"), "%d is more than max (%d)" % (low, high))
+            elif _is_int(low) and _is_int(high) and _is_int(count) and not low <= count <= high:
+                self.err("pops.%s.instances" % name, "%d is outside autoscale min-max (%d-%d): the intent's count "
+                         "is where the scaler starts" % (count, low, high))
+            target = scale.get("target")
+            band = scale.get("band", 10)
+            if not _number(target) or not _number(band):
+                continue
+            if target - band <= 0:
+                self.err(_join(path, "band"), "target - band is %s: the metric never stays below it, so the PoP "
+                         "would never scale down; lower band (or raise target)" % _amount(target - band))
+            if scale.get("metric") == "cpu" and target + band >= 100:
+                self.err(_join(path, "band"), "target + band is %s%%: CPU utilisation never stays above it, so "
+                         "the PoP would never scale up; lower target or band" % _amount(target + band))
+            window, cooldown = scale.get("window", 300), scale.get("cooldown", 900)
+            if _is_int(window) and _is_int(cooldown) and cooldown < window:
+                self.err(_join(path, "cooldown"), "%d s is shorter than the window (%d s): the next decision "
+                         "would still average the load from before the last step" % (cooldown, window))
 
     # -- the rollout and what the lab can build (docs/rollout.md, docs/lab.md) -----------------------------------
     def check_rollout(self, settings, pops):

@@ -36,6 +36,7 @@ SECTION_MODULE = {
     "controller_inventories": "inventory",
     "controller_inventory_sources": "inventory_source",
     "controller_templates": "job_template",
+    "controller_schedules": "schedule",
 }
 SECRET_WORDS = re.compile(r"(KEY|SECRET|PASSWORD|TOKEN)")
 ENV_LOOKUP = re.compile(r"""lookup\(\s*['"](?:ansible\.builtin\.)?env['"]\s*,\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]""")
