@@ -12,7 +12,7 @@ from toolpath import tool
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 MARKER = "-".join(("secret", "value", "that", "must", "not", "ship"))
-EXAMPLE_INVENTORIES = ("lab", "lab-mystery", "vultr-example", "static-example")
+EXAMPLE_INVENTORIES = ("lab", "lab-mystery", "lab-scale", "vultr-example", "static-example")
 # Files a developer or an operator may have in a checkout; none may ship.
 SEEDED = (
     "inventories/prod/hosts.anycast.yml",
@@ -38,8 +38,9 @@ SEEDED = (
     "anycast-network-0.9.0.tar.gz",
 )
 # Tracked paths that belong to the repository, not the collection.
+# The scale topology's generator is a tool of the repository, like scripts/: its output (scale.yml) ships.
 NOT_SHIPPED = (".", "collections/", "tests/", "benchmarks/", "molecule/", "scripts/", "ansible.cfg", "galaxy.yml",
-               "pyproject.toml")
+               "pyproject.toml", "lab/topologies/scale.py")
 
 
 def tracked_files():
