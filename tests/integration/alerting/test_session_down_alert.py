@@ -13,8 +13,9 @@ from bird_support import wait_for
 ALERT = "AnycastBGPSessionDown"
 MARGIN = 30   # what the issue allows beyond the rule's `for:`
 
-pytestmark = pytest.mark.skipif(bool(missing_binaries()), reason="missing: %s (scripts/setup.d)"
-                                % ", ".join(missing_binaries()))
+pytestmark = [pytest.mark.ansible_free,
+              pytest.mark.skipif(bool(missing_binaries()), reason="missing: %s (scripts/setup.d)"
+                                 % ", ".join(missing_binaries()))]
 
 
 def ours(alert):
