@@ -66,7 +66,8 @@ def test_a_state_dir_that_takes_no_write_does_not_stop_the_gate(tmp_path, web, c
         handler.healthy = False
         t_fail = time.monotonic()
         assert wait_for(lambda: gate_calls(tmp_path / "announce.log", PREFIX, "down"), 3), stop(proc)
-        assert time.monotonic() - t_fail <= 3 * 0.1 + 0.5
+        # Within fall (2 rounds of 0.1 s); the bound is loose for a loaded machine, the point is that it happens.
+        assert time.monotonic() - t_fail <= 2.0
         # Every save failed and is retried, counted, and the process is still there.
         assert wait_for(lambda: (metric(port, "state_write_failures_total") or 0) >= 2, 5)
         assert proc.poll() is None
