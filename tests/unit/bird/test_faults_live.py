@@ -107,6 +107,8 @@ def test_bird_starts_withdrawn_and_the_edge_sees_the_gate(lab, tmp_path):
     boot = unit_command(ROOT / "roles/bird/templates/bird-anycast.conf.j2", "ExecCondition", lab["cmd"])
     announced(lab)
     lab["inst"].stop()
+    assert wait_for(lambda: lab["inst"].birdc("show", "status").returncode != 0, 30)
+    Path(lab["inst"].pidfile).unlink(missing_ok=True)
     assert subprocess.run(boot, capture_output=True, timeout=60, check=False).returncode == 0
     assert announce(lab, "status")[1]["gates"][PREFIX] == "down"  # bird_initial_gate: down
     lab["inst"].start()
@@ -184,7 +186,7 @@ def gate(lab, tmp_path):
     server.server_close()
 
 
-def first_up_after(lab, t0, timeout=20):
+def first_up_after(lab, t0, timeout=40):
     """Seconds from t0 until the runtime state shows PREFIX up (None if it does not within timeout)."""
     if wait_for(lambda: runtime_gate(lab) == "up", timeout, 0.02):
         return time.monotonic() - t0
@@ -250,6 +252,8 @@ def test_bird_killed_and_started_again_comes_back_withdrawn_until_rise(lab, gate
     assert first_up_after(lab, time.monotonic()) is not None
     assert wait_for(lambda: edge_has(lab), 30)
     os.kill(lab["inst"].pid, signal.SIGKILL)
+    # A killed BIRD leaves its pid file: the next start must not take the dead pid for the new process.
+    Path(lab["inst"].pidfile).unlink()
     assert subprocess.run(boot, capture_output=True, timeout=60, check=False).returncode == 0
     t0 = time.monotonic()
     assert runtime_gate(lab) == "down"
