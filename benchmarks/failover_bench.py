@@ -112,13 +112,13 @@ def main():
         print("%-8s %12s %8s %10s  %s" % (fault, "%.2f s" % moved if moved is not None else "never",
                                            failed if failed is not None else "-",
                                            "%.1f" % rate if rate else "-", note))
-    hold = yaml.safe_load((ROOT / "roles/bird/defaults/main.yml").read_text()).get("bird_hold_time")
+    hold = yaml.safe_load((ROOT / "roles/bird/defaults/main.yml").read_text())["bird_bgp_timers"]["vultr"]["hold"]
     print("\n'served else' is when the first answer from another PoP arrived. 'failed' counts requests with no answer"
           "\nafter two retries, 1 s then 2 s apart (a connection reset by a route change is retried, as browsers do);"
           "\n'retried' counts requests that needed a retry."
           "\n'bird' and 'stop' end BIRD's process: the kernel closes its TCP connection and the provider edge ends the"
           "\nsession at once. 'link' leaves nothing to tell the edge: keepalives stop and the hold time runs out, the"
-          "\nlower of the two proposed (RFC 4271 4.2): %s s from BIRD, 9 s from the lab's edges (FRR 'timers bgp 3 9')."
+          "\nlower of the two proposed (RFC 4271 4.2): %s s from BIRD (vultr profile), 9 s from the lab's edges (FRR 'timers bgp 3 9')."
           % hold)
     print("\nFor comparison, detection at the defaults (before birdc configure and BGP propagation):")
     for tool, figure, source in ALTERNATIVES:

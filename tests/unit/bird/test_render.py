@@ -186,6 +186,9 @@ def test_include_renders_initial_state(rendered):
     inc = rendered["lab_lhr"]["include"].read_text()
     assert "define ANYCAST_MODE = 0;" in inc
     assert "define ANYCAST_DOWN4 = [ 0.0.0.0/32 ];" in inc
+    # The mode on disk; the gates only in the runtime state beside the include (memory on an instance).
     state = json.loads(rendered["lab_lhr"]["state"].read_text())
-    assert state["mode"] == "normal"
-    assert state["gates"] == {"203.0.113.0/24": "up", "2001:db8:ac00::/48": "up"}
+    assert state["mode"] == "normal" and "gates" not in state
+    runtime = json.loads((rendered["lab_lhr"]["include"].parent / "announce-runtime.json").read_text())
+    assert runtime["mode"] == "normal"
+    assert runtime["gates"] == {"203.0.113.0/24": "up", "2001:db8:ac00::/48": "up"}

@@ -2,7 +2,8 @@
 """A stand-in for /usr/local/sbin/anycast-announce (the BIRD role's contract) for tests.
 
 State in $FAKE_ANNOUNCE_STATE (JSON), every call appended to $FAKE_ANNOUNCE_LOG with a timestamp.
-$FAKE_ANNOUNCE_FAIL names a verb that exits 1 (to emulate BIRD being down).
+$FAKE_ANNOUNCE_FAIL names a verb that exits 1 (to emulate BIRD being down). `drain`/`withdraw --by NAME` records who
+did it in "by", as the real command does.
 """
 import json
 import os
@@ -34,8 +35,11 @@ if verb == "gate" and len(args) >= 3 and len(args) % 2 == 1 and all(g in ("up", 
         state["gates"][prefix] = gate
 elif verb in ("drain", "withdraw"):
     state["mode"] = verb
+    state["by"] = args[2] if args[1:2] == ["--by"] and len(args) > 2 else None
 elif verb == "undrain":
-    state["mode"] = "normal"
+    state["mode"], state["by"] = "normal", None
+elif verb == "fail-closed":
+    state["gates"] = {prefix: "down" for prefix in state["gates"]}
 else:
     print("usage", file=sys.stderr)
     sys.exit(2)
