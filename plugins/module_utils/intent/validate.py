@@ -251,8 +251,8 @@ class Validator:
         return self.problems
 
     # -- the private mesh (docs/mesh.md) ------------------------------------------------------------------------
-    MESH_RANGES = {4: [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
-                                                          "100.64.0.0/10")],
+    MESH_RANGES = {4: [ipaddress.ip_network(n)
+                       for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")],
                    6: [ipaddress.ip_network("fc00::/7")]}
     MESH_LENGTHS = {4: (8, 16), 6: (8, 48)}
 
