@@ -122,8 +122,9 @@ def anycast_workload_openings(intent, web_ports=()):
     return workload.openings(derive.workloads(_services_without_secrets(intent)), _plain(web_ports or []))
 
 
-def anycast_workload_checks(intent, command):
-    return workload.health_checks(derive.workloads(_services_without_secrets(intent)), _plain(command))
+def anycast_workload_checks(intent, command=None):
+    return workload.health_checks(derive.workloads(_services_without_secrets(intent)),
+                                  None if command is None else _plain(command))
 
 
 def pop_batches(groups, hosts=None):

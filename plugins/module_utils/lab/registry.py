@@ -116,6 +116,16 @@ class RegistryError(RuntimeError):
     pass
 
 
+BUILD_LABEL = LABEL + ".build"
+
+
+def _remove_build_leftovers():
+    proc = podman_mod.podman("ps", "-a", "-q", "--filter", "label=%s" % BUILD_LABEL, check=False)
+    ids = proc.stdout.split()
+    if ids:
+        podman_mod.podman("rm", "-f", "-t", "0", *ids, check=False)
+
+
 def lab_images(intent, plan):
     """The intent's workload images that name the lab's registry."""
     if isinstance(intent, dict) and "anycast_intent" in intent:
@@ -156,8 +166,11 @@ def build_demo(lab_image, check_mode=False):
             tar = os.path.join(tmp, "rootfs.tar")
             with open(tar, "wb") as out:
                 # The lab's own container arguments (runtime, the limits this host allows).
+                # Its own label, not the lab's: the lab's set-up, running meanwhile, removes lab containers it did
+                # not plan. One left by a killed run is removed first (by that label).
+                _remove_build_leftovers()
                 argv = (["podman", "--network-backend", podman_mod.BACKEND, "run", "--rm", "-i", "--network", "none",
-                         "--pull", "never", "--label", "%s=demo-build" % LABEL, "--entrypoint", "/bin/sh"]
+                         "--pull", "never", "--label", "%s=demo" % BUILD_LABEL, "--entrypoint", "/bin/sh"]
                         + podman_mod.COMMON_ARGS[:podman_mod.COMMON_ARGS.index("--stop-timeout")] + [lab_image, "-c", ROOTFS_SCRIPT])
                 proc = subprocess.run(argv, input=DEMO_APP.encode(), stdout=out, stderr=subprocess.PIPE,
                                       timeout=300, check=False)

@@ -147,6 +147,9 @@ def test_sites_openings_and_checks():
     checks = intent_filters.anycast_workload_checks(intent, ["probe"])
     assert checks == [{"name": "workload:game:203.0.113.31", "type": "command", "address": "203.0.113.31",
                        "command": ["probe", "udp", "203.0.113.31", "27015", "--send", ""]}]
+    # By default the gate checks them itself.
+    assert intent_filters.anycast_workload_checks(intent) == [
+        {"name": "workload:game:203.0.113.31", "type": "udp", "address": "203.0.113.31", "port": 27015, "send": ""}]
 
 
 def test_an_intent_without_workloads_is_unchanged():
