@@ -25,8 +25,8 @@ import ipaddress
 
 from ansible_collections.anycast.network.plugins.module_utils.lab import rpki
 from ansible_collections.anycast.network.plugins.module_utils.lab import topology as topo_mod
-from ansible_collections.anycast.network.plugins.module_utils.lab.ca import (API_PORT, MANAGEMENT_PORT, REGISTRY_HOSTNAME,
-                                                                           REGISTRY_PORT)
+from ansible_collections.anycast.network.plugins.module_utils.lab.ca import API_PORT, MANAGEMENT_PORT
+from ansible_collections.anycast.network.plugins.module_utils.lab.ca import REGISTRY_HOSTNAME, REGISTRY_PORT
 
 LAB_V4 = ipaddress.ip_network("198.18.0.0/15")
 LAB_V6 = ipaddress.ip_network("2001:db8:f000::/36")

@@ -171,7 +171,8 @@ def build_demo(lab_image, check_mode=False):
                 _remove_build_leftovers()
                 argv = (["podman", "--network-backend", podman_mod.BACKEND, "run", "--rm", "-i", "--network", "none",
                          "--pull", "never", "--label", "%s=demo" % BUILD_LABEL, "--entrypoint", "/bin/sh"]
-                        + podman_mod.COMMON_ARGS[:podman_mod.COMMON_ARGS.index("--stop-timeout")] + [lab_image, "-c", ROOTFS_SCRIPT])
+                        + podman_mod.COMMON_ARGS[:podman_mod.COMMON_ARGS.index("--stop-timeout")]
+                        + [lab_image, "-c", ROOTFS_SCRIPT])
                 proc = subprocess.run(argv, input=DEMO_APP.encode(), stdout=out, stderr=subprocess.PIPE,
                                       timeout=300, check=False)
             if proc.returncode != 0:
