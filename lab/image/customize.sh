@@ -6,7 +6,8 @@ set -eu
 # Daemons stay off until a role (instances) or the lab (routers) configures and starts them. An enabled daemon that
 # cannot run in a container stalls boot (frr.service waits about a minute for zebra without SYS_ADMIN).
 for unit in frr.service bird.service caddy.service caddy-api.service nsd.service pebble.service \
-    prometheus-node-exporter.service prometheus-bird-exporter.service nftables.service stayrtr.service; do
+    prometheus-node-exporter.service prometheus-bird-exporter.service nftables.service stayrtr.service docker-registry.service \
+    podman.service podman-auto-update.timer podman-restart.service; do
   if [ -e "/lib/systemd/system/$unit" ]; then
     systemctl disable "$unit" >/dev/null 2>&1 || true
   fi
@@ -104,6 +105,18 @@ while :; do
 done
 EOF
 chmod 0755 /usr/local/sbin/anycast-lab-init
+
+# Workloads: the container's root is overlayfs, on which podman's overlay driver cannot stack (no fuse-overlayfs):
+# vfs. The lab's registry (registry.lab.test:5000, on the CA node) has a certificate from the lab root, which the lab
+# hands every instance as /etc/anycast-lab/lab-root.pem: podman trusts it for that registry (containers-certs.d(5)).
+mkdir -p /etc/containers/certs.d/registry.lab.test:5000
+cat > /etc/containers/storage.conf <<'EOF'
+[storage]
+driver = "vfs"
+runroot = "/run/containers/storage"
+graphroot = "/var/lib/containers/storage"
+EOF
+ln -sf /etc/anycast-lab/lab-root.pem /etc/containers/certs.d/registry.lab.test:5000/ca.crt
 
 # Smaller image: package lists and caches are of no use without a mirror.
 apt-get clean

@@ -110,8 +110,19 @@ def anycast_service_addresses(intent, family=None):
     return derive.service_addresses(_services_without_secrets(intent), family)
 
 
-def anycast_workloads(intent):
-    return derive.workloads(_part(intent, "services"))
+def anycast_workloads(intent, secrets=True):
+    """The workloads; with secrets=False without their secret values (what tasks that show their loop items read):
+    `secrets` empty and `registry_auth` only its username, so a task still knows that it has credentials."""
+    workloads = derive.workloads(_part(intent, "services"))
+    if secrets:
+        return workloads
+    shown = []
+    for wl in workloads:
+        wl = dict(wl, secrets={})
+        if wl.get("registry_auth"):
+            wl["registry_auth"] = {"username": wl["registry_auth"].get("username")}
+        shown.append(wl)
+    return shown
 
 
 def anycast_workload_sites(intent):
@@ -122,8 +133,9 @@ def anycast_workload_openings(intent, web_ports=()):
     return workload.openings(derive.workloads(_services_without_secrets(intent)), _plain(web_ports or []))
 
 
-def anycast_workload_checks(intent, command):
-    return workload.health_checks(derive.workloads(_services_without_secrets(intent)), _plain(command))
+def anycast_workload_checks(intent, command=None):
+    return workload.health_checks(derive.workloads(_services_without_secrets(intent)),
+                                  None if command is None else _plain(command))
 
 
 def pop_batches(groups, hosts=None):

@@ -182,6 +182,13 @@ networks_removed:
   returned: always
   type: list
   elements: str
+demo:
+  description:
+    - The lab's demo workload (docs/lab.md), when the intent runs an image from the lab's registry. C(built) the
+      versions built from the lab image by this run, C(pushed) those pushed to the registry.
+  returned: state=present
+  type: dict
+  sample: {built: [], pushed: [v1, v2, unhealthy]}
 image_built:
   description: With O(image_script), whether the lab image was built (or tagged) by this run.
   returned: with O(state=present)
@@ -194,10 +201,13 @@ images_removed:
   elements: str
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.anycast.network.plugins.module_utils.lab import addressing
 from ansible_collections.anycast.network.plugins.module_utils.lab import podman
+from ansible_collections.anycast.network.plugins.module_utils.lab import registry
 from ansible_collections.anycast.network.plugins.module_utils.lab import rpki as lab_rpki
 from ansible_collections.anycast.network.plugins.module_utils.lab import topology as topo_mod
 from ansible_collections.anycast.network.plugins.module_utils.rpki.step import RpkiStepError
@@ -232,8 +242,18 @@ def run(module):
         topo = topo_mod.load(params["topology"])
         roas = lab_rpki.lab_roas(params["intent"], params["base_dir"] or ".")
         plan = addressing.plan_for_intent(topo, params["intent"], image=params["image"], roas=roas)
-        result = podman.up(plan, params["state_dir"], image=params["image"], timeout=params["timeout"],
-                           check_mode=module.check_mode, routers=params["routers"])
+        # The demo workload's images are built from the lab image while the lab comes up, and pushed to the lab's
+        # registry once it answers (only when the intent runs an image from that registry).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            demo_build = pool.submit(lambda: registry.build_demo(params["image"], check_mode=module.check_mode)
+                                     if registry.lab_images(params["intent"], plan) else [])
+            result = podman.up(plan, params["state_dir"], image=params["image"], timeout=params["timeout"],
+                               check_mode=module.check_mode, routers=params["routers"])
+            built = demo_build.result()
+        demo = registry.ensure_demo(plan, params["state_dir"], params["intent"], params["image"],
+                                    check_mode=module.check_mode, built=built)
+        result["demo"] = demo
+        result["changed"] = result["changed"] or bool(demo["built"] or demo["pushed"])
         result["image_built"] = image_built
         result["changed"] = result["changed"] or image_built
         summaries = result.pop("summaries", None)
@@ -252,7 +272,7 @@ def run(module):
         module.fail_json(msg=str(exc), errors=exc.errors)
     except RpkiStepError as exc:
         module.fail_json(msg="the lab's VRP set: %s" % exc)
-    except (podman.LabError, OSError) as exc:
+    except (podman.LabError, registry.RegistryError, OSError) as exc:
         module.fail_json(msg=str(exc))
 
 

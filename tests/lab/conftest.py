@@ -26,9 +26,11 @@ def make_plan(name="default", intent=INTENT):
 
 # The order the lab tests run in: the lab alone first (the lifecycle test ends with a fresh lab, which the default
 # tests need unconfigured), then everything on the converged default lab, and last the mystery variant, which
-# replaces the topology and leaves the lab down.
-ORDER = ("test_lab_lifecycle", "test_lab_default", "test_routing_default", "test_services_", "test_metrics_",
-         "test_runner_", "test_secrets", "test_rpki", "test_routing_mystery", "test_scale_")
+# replaces the topology and leaves the lab down. The workload tests come after the services' (their rollouts fail
+# on purpose and leave every instance on the demo's first version), the demo's answers before its rollouts.
+ORDER = ("test_lab_lifecycle", "test_lab_default", "test_routing_default", "test_services_", "test_workload_demo",
+         "test_workload_", "test_metrics_", "test_runner_", "test_secrets", "test_rpki", "test_routing_mystery",
+         "test_scale_")
 # The last two take the default lab down (the mystery variant, then the scale lab): a file not named here runs
 # before them, on the default lab.
 UNLISTED = ORDER.index("test_routing_mystery") - 0.5
@@ -44,7 +46,7 @@ def pytest_itemcollected(item):
     if "tests/lab/" in str(item.fspath):
         item.add_marker(pytest.mark.lab)
     base = os.path.basename(str(item.fspath))
-    if base.startswith(("test_services_", "test_metrics_", "test_runner_", "test_secrets")):
+    if base.startswith(("test_services_", "test_workload_", "test_metrics_", "test_runner_", "test_secrets")):
         item.add_marker(pytest.mark.usefixtures("converged_lab"))
 
 
@@ -86,7 +88,8 @@ def lab_plan():
     return make_plan
 
 
-SERVICE_UNITS = ("bird", "caddy", "anycast-acme-relay", "nsd", "anycast-healthgate")
+SERVICE_UNITS = ("bird", "caddy", "anycast-acme-relay", "nsd", "anycast-healthgate") + tuple(
+    "anycast-workload-%s" % name for name, svc in sorted(INTENT["services"].items()) if svc["kind"] == "workload")
 
 
 def _unconverged(plan):

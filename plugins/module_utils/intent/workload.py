@@ -241,18 +241,25 @@ def openings(workloads, web_ports=()):
     return rules
 
 
-def health_checks(workloads, command):
+def health_checks(workloads, command=None):
     """The health gate's checks of the non-HTTP workloads (HTTP ones are checked as web services, through Caddy):
-    one `command` check per address, running `command` (argv) with protocol, address, port (and the datagram)."""
+    one per address, done by the gate itself (`tcp`: a connection, `udp`: the datagram `send` answered). With
+    `command` (argv), a `command` check running it with protocol, address, port (and the datagram) instead."""
     checks = []
     for wl in workloads:
         health = wl["health"]
         if health["protocol"] not in ("tcp", "udp"):
             continue
         for address in wl["addresses"]:
+            name = "workload:%s:%s" % (wl["name"], address)
+            if command is None:
+                check = {"name": name, "type": health["protocol"], "address": address, "port": int(health["port"])}
+                if health["protocol"] == "udp":
+                    check["send"] = health.get("send", "")
+                checks.append(check)
+                continue
             argv = list(command) + [health["protocol"], address, str(health["port"])]
             if health["protocol"] == "udp":
                 argv += ["--send", health.get("send", "")]
-            checks.append({"name": "workload:%s:%s" % (wl["name"], address), "type": "command", "address": address,
-                           "command": argv})
+            checks.append({"name": name, "type": "command", "address": address, "command": argv})
     return checks

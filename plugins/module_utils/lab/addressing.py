@@ -26,6 +26,7 @@ import ipaddress
 from ansible_collections.anycast.network.plugins.module_utils.lab import rpki
 from ansible_collections.anycast.network.plugins.module_utils.lab import topology as topo_mod
 from ansible_collections.anycast.network.plugins.module_utils.lab.ca import API_PORT, MANAGEMENT_PORT
+from ansible_collections.anycast.network.plugins.module_utils.lab.ca import REGISTRY_HOSTNAME, REGISTRY_PORT
 
 LAB_V4 = ipaddress.ip_network("198.18.0.0/15")
 LAB_V6 = ipaddress.ip_network("2001:db8:f000::/36")
@@ -325,11 +326,15 @@ def plan(topo, pops, prefixes4, prefixes6, image="localhost/anycast-lab-node:cur
                           "address6": host(SERVICES_V6, 10), "container": node["container"],
                           "dns_server": ca_dns_server,
                           "directory": "https://%s:%d/dir" % (ca["hostname"], API_PORT),
-                          "roots": "https://%s:%d/roots/0" % (ca["hostname"], MANAGEMENT_PORT)}
-        # The instances (ACME clients) and the vantage points (which fetch pebble's issuing root) know its name.
+                          "roots": "https://%s:%d/roots/0" % (ca["hostname"], MANAGEMENT_PORT),
+                          # The lab's image registry (Debian's docker-registry) runs beside pebble (registry.py).
+                          "registry": "%s:%d" % (REGISTRY_HOSTNAME, REGISTRY_PORT)}
+        # The instances (ACME clients, image pulls) and the vantage points (which fetch pebble's issuing root) know
+        # its names.
         for n in nodes.values():
             if n["kind"] in ("instance", "client"):
                 n["hosts"][ca["hostname"]] = host(SERVICES_V4, 10)
+                n["hosts"][REGISTRY_HOSTNAME] = host(SERVICES_V4, 10)
 
     return {"name": topo["name"], "networks": networks, "nodes": nodes, "instances": inst,
             "vantage_points": vantage, "services": services,

@@ -22,6 +22,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 API_PORT = 14000
 MANAGEMENT_PORT = 15000
+# The lab's image registry (Debian's docker-registry) runs beside pebble on the CA node, with pebble's API certificate
+# (which names it too): instances pull workload images from it with TLS verified against the lab root.
+REGISTRY_HOSTNAME = "registry.lab.test"
+REGISTRY_PORT = 5000
 ROOT_DAYS = 3650
 API_DAYS = 825
 RENEW_BEFORE_DAYS = 30
@@ -59,13 +63,14 @@ def _valid_for(cert, days):
     return proc.returncode == 0
 
 
-def _sans(hostname, addresses):
-    return ["DNS:%s" % hostname] + ["IP:%s" % a for a in addresses if a]
+def _sans(hostname, addresses, names=()):
+    return ["DNS:%s" % n for n in [hostname] + list(names)] + ["IP:%s" % a for a in addresses if a]
 
 
-def ensure_ca(state_dir, hostname, addresses=()):
+def ensure_ca(state_dir, hostname, addresses=(), names=()):
     """Generate the lab root (once) and pebble's API certificate (again when its names change or it nears expiry).
 
+    `names`: further DNS names of the API certificate (the lab's registry, on the same node).
     Files under <state_dir>/ca/: root.key, root.pem, api.key, api.pem, api.names. Returns
     {"root": <root PEM path>, "root_pem", "cert_pem", "key_pem", "changed"}.
     """
@@ -88,7 +93,7 @@ def ensure_ca(state_dir, hostname, addresses=()):
             if os.path.exists(stale):
                 os.remove(stale)
         changed = True
-    sans = ",".join(_sans(hostname, addresses))
+    sans = ",".join(_sans(hostname, addresses, names))
     have_names = open(names_file, encoding="utf-8").read().strip() if os.path.exists(names_file) else ""
     if have_names != sans or not os.path.exists(api_key) or not _valid_for(api_pem, RENEW_BEFORE_DAYS):
         with tempfile.TemporaryDirectory(dir=ca_dir) as tmp:
@@ -128,7 +133,8 @@ def pebble_config():
 
 
 def start_script(dns_server=None):
-    """The CA container's start.sh (run by the lab's init): pebble in the background, restarted should it exit.
+    """The CA container's start.sh (run by the lab's init): pebble and the image registry in the background, each
+    restarted should it exit.
 
     Nothing waits for it: the lab is ready when its routers are; the first ACME client simply retries.
     """
@@ -147,12 +153,36 @@ def start_script(dns_server=None):
     sleep 1
   done
 ) </dev/null >/dev/null 2>&1 &
+# The lab's image registry (Debian's docker-registry), likewise. Log: /var/log/registry.log.
+(
+  n=0
+  while [ "$n" -lt %(max)d ]; do
+    /usr/bin/docker-registry serve /etc/anycast-lab/registry.yml >>/var/log/registry.log 2>&1
+    echo "registry exited ($?), restarting" >>/var/log/registry.log
+    n=$((n + 1))
+    sleep 1
+  done
+) </dev/null >/dev/null 2>&1 &
 """ % {"max": MAX_RESTARTS, "env": env, "args": args}
+
+
+def registry_config():
+    """docker-registry's configuration (distribution 2.x, YAML; JSON is YAML): TLS with pebble's API certificate,
+    which names the registry; storage inside the CA container (a new container starts empty, the lab pushes again);
+    listening on the CA node's own addresses, which only the lab's networks reach."""
+    return json.dumps({
+        "version": "0.1",
+        "log": {"level": "info"},
+        "storage": {"filesystem": {"rootdirectory": "/var/lib/docker-registry"}, "delete": {"enabled": True}},
+        "http": {"addr": ":%d" % REGISTRY_PORT,
+                 "tls": {"certificate": "/etc/anycast-lab/pebble-cert.pem",
+                         "key": "/etc/anycast-lab/pebble-key.pem"}},
+    }, indent=1, sort_keys=True) + "\n"
 
 
 def node_files(ca, dns_server=None):
     """Files of the CA node: its start script, pebble's configuration, API certificate and key."""
-    return {"start.sh": start_script(dns_server), "pebble.json": pebble_config(),
+    return {"start.sh": start_script(dns_server), "pebble.json": pebble_config(), "registry.yml": registry_config(),
             "pebble-cert.pem": ca["cert_pem"], "pebble-key.pem": ca["key_pem"]}
 
 
@@ -165,7 +195,8 @@ ROOT_IN_CONTAINER = "/run/anycast-lab-pebble-root.pem"
 
 
 def lab_acme_services(intent, plan):
-    """The intent's web services whose ACME directory is the lab CA's: [(name, hostnames, directory)]."""
+    """The intent's web services and HTTP workloads whose ACME directory is the lab CA's:
+    [(name, hostnames, directory)]."""
     if isinstance(intent, dict) and "anycast_intent" in intent:
         intent = intent["anycast_intent"]
     svc = (plan.get("services") or {}).get("ca")
@@ -173,7 +204,7 @@ def lab_acme_services(intent, plan):
     if not svc:
         return out
     for name, spec in ((intent or {}).get("services") or {}).items():
-        if not isinstance(spec, dict) or spec.get("kind") != "web":
+        if not isinstance(spec, dict) or spec.get("kind") not in ("web", "workload"):
             continue
         tls = spec.get("tls") or {}
         if tls.get("mode", "acme") != "acme" or not spec.get("hostnames"):

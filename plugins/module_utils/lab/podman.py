@@ -34,7 +34,8 @@ ROUTER_SYSCTLS = ["net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1", "ne
 HOST_SYSCTLS = ["net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
                 "net.ipv6.conf.all.accept_ra=0", "net.ipv6.conf.default.accept_ra=0"]
 CAPS = {
-    "instance": ["NET_ADMIN", "NET_RAW", "NET_BROADCAST", "SYS_ADMIN"],
+    # MKNOD: podman's crun makes a workload container's /dev nodes (docs/workloads.md).
+    "instance": ["NET_ADMIN", "NET_RAW", "NET_BROADCAST", "SYS_ADMIN", "MKNOD"],
     "carrier": ["NET_ADMIN", "NET_RAW", "NET_BROADCAST", "SYS_ADMIN"],
     "edge": ["NET_ADMIN", "NET_RAW", "NET_BROADCAST", "SYS_ADMIN"],
     "eyeball": ["NET_ADMIN", "NET_RAW", "NET_BROADCAST", "SYS_ADMIN"],
@@ -131,6 +132,8 @@ def node_files(node, password, pubkey, ca=None):
         files["start.sh"] = rpki_mod.start_script()
     if node["kind"] == "instance":
         files["authorized_keys"] = pubkey + "\n"
+        if ca:  # podman trusts it for the lab's registry (the image links it into /etc/containers/certs.d)
+            files["lab-root.pem"] = ca["root_pem"]
     if node["kind"] == "ca" and ca:
         files.update(ca_mod.node_files(ca, node.get("dns_server")))
     return files
@@ -154,7 +157,8 @@ def ensure_ca(plan, state_dir):
     svc = (plan.get("services") or {}).get("ca")
     if not svc:
         return None
-    return ca_mod.ensure_ca(state_dir, svc["hostname"], [svc.get("address"), svc.get("address6")])
+    return ca_mod.ensure_ca(state_dir, svc["hostname"], [svc.get("address"), svc.get("address6")],
+                            names=[ca_mod.REGISTRY_HOSTNAME])
 
 
 def run_args(node, image):

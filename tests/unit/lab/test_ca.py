@@ -18,6 +18,8 @@ from ansible_collections.anycast.network.plugins.module_utils.lab import topolog
 
 ROOT = Path(__file__).resolve().parents[3]
 INTENT = yaml.safe_load((ROOT / "inventories/lab/group_vars/all/intent.yml").read_text())["anycast_intent"]
+# The lab intent with its web service alone (the certificate checks below count one hostname per instance).
+WEB_INTENT = dict(INTENT, services={k: v for k, v in INTENT["services"].items() if v["kind"] != "workload"})
 DEFAULT = yaml.safe_load((ROOT / "lab/topologies/default.yml").read_text())
 
 needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
@@ -97,7 +99,7 @@ def test_plan_gives_the_ca_the_intents_dns_and_its_name_to_instances_and_vantage
     assert INTENT["services"]["web"]["tls"]["acme_directory"] == svc["directory"]
     for n in plan["nodes"].values():
         if n["kind"] in ("instance", "client"):
-            assert n["hosts"] == {"ca.lab.test": "198.18.128.10"}, n["name"]
+            assert n["hosts"] == {"ca.lab.test": "198.18.128.10", "registry.lab.test": "198.18.128.10"}, n["name"]
     args = podman.run_args(plan["nodes"]["client-lhr"], "img")
     assert "--add-host" in args and "ca.lab.test:198.18.128.10" in args
 
@@ -202,9 +204,11 @@ def _default_plan():
 
 def test_acme_services_of_the_lab_ca_and_their_storage():
     plan = _default_plan()
-    assert ca.lab_acme_services(INTENT, plan) == [("web", ["www.anycast.test"], "https://ca.lab.test:14000/dir")]
+    assert ca.lab_acme_services(INTENT, plan) == [("web", ["www.anycast.test"], "https://ca.lab.test:14000/dir"),
+                                                  ("demo", ["demo.anycast.test"], "https://ca.lab.test:14000/dir")]
     other = json.loads(json.dumps(INTENT))
-    other["services"]["web"]["tls"]["acme_directory"] = "https://acme-v02.api.letsencrypt.org/directory"
+    for name in ("web", "demo"):
+        other["services"][name]["tls"]["acme_directory"] = "https://acme-v02.api.letsencrypt.org/directory"
     assert ca.lab_acme_services(other, plan) == []
     assert ca.storage_dir("https://ca.lab.test:14000/dir") == "ca.lab.test-14000-dir"
 
@@ -215,7 +219,7 @@ def test_converge_nudges_missing_and_stale_certificates_once_and_leaves_valid_on
     states = {n: "valid" for n in names}
     states.update({"ams-1": "missing", "lhr-2": "stale"})
     lab = FakeLab(states)
-    result = ca.converge_certificates(lab, plan, INTENT, timeout=30, step=0, patience=0)
+    result = ca.converge_certificates(lab, plan, WEB_INTENT, timeout=30, step=0, patience=0)
     assert result["ok"], result
     assert sorted((n["instance"], n["reason"]) for n in result["nudged"]) == [("ams-1", "missing"), ("lhr-2", "stale")]
     assert all(v == {"www.anycast.test": "valid"} for v in result["instances"].values())
@@ -223,13 +227,13 @@ def test_converge_nudges_missing_and_stale_certificates_once_and_leaves_valid_on
     assert sorted(reloads) == ["anycast-lab-ams-1", "anycast-lab-lhr-2"]
     # In check mode the same nudges are reported, none is made.
     dry = FakeLab(dict(states, **{"ams-1": "missing", "lhr-2": "stale"}), obtain=False)
-    result = ca.converge_certificates(dry, plan, INTENT, timeout=0, step=0, patience=0, check_mode=True)
+    result = ca.converge_certificates(dry, plan, WEB_INTENT, timeout=0, step=0, patience=0, check_mode=True)
     assert sorted(n["instance"] for n in result["nudged"]) == ["ams-1", "lhr-2"]
     assert not [c for c, cmd in dry.calls if "systemctl reload" in cmd[-1]]
     assert ca.problem(result).startswith("no certificate from the lab CA on: ams-1 (www.anycast.test: missing)")
     # All valid: nothing is touched.
     quiet = FakeLab({n: "valid" for n in names})
-    assert ca.converge_certificates(quiet, plan, INTENT, timeout=5, step=0)["nudged"] == []
+    assert ca.converge_certificates(quiet, plan, WEB_INTENT, timeout=5, step=0)["nudged"] == []
     assert not [c for c, cmd in quiet.calls if "systemctl reload" in cmd[-1]]
 
 
@@ -240,7 +244,7 @@ def test_an_instance_waiting_out_a_failed_try_is_nudged_at_once_a_missing_one_af
     states = {i["name"]: "valid" for i in plan["instances"]}
     states.update({"ams-1": "backoff", "ams-2": "backoff", "lhr-1": "missing"})
     lab = FakeLab(states)
-    result = ca.converge_certificates(lab, plan, INTENT, timeout=30, step=0.05, patience=0.5)
+    result = ca.converge_certificates(lab, plan, WEB_INTENT, timeout=30, step=0.05, patience=0.5)
     assert result["ok"], result
     order = [(n["instance"], n["reason"]) for n in result["nudged"]]
     assert order[:2] == [("ams-1", "backoff"), ("ams-2", "backoff")] and order[2:] == [("lhr-1", "missing")]
@@ -256,7 +260,7 @@ def test_converge_gives_up_within_its_time_and_says_where():
     plan = _default_plan()
     lab = FakeLab({i["name"]: "missing" for i in plan["instances"]}, obtain=False)
     t0 = time.monotonic()
-    result = ca.converge_certificates(lab, plan, INTENT, timeout=1, step=0.2, patience=0.1)
+    result = ca.converge_certificates(lab, plan, WEB_INTENT, timeout=1, step=0.2, patience=0.1)
     assert time.monotonic() - t0 < 10
     assert not result["ok"] and result["instances"]["jfk-2"] == {"www.anycast.test": "missing"}
     # Each instance is nudged once (again only a minute later), once Caddy had its patience to obtain it.
@@ -271,7 +275,7 @@ def test_instance_without_caddy_fails_at_once():
     states = {i["name"]: "valid" for i in plan["instances"]}
     states["lax-2"] = "inactive"
     t0 = time.monotonic()
-    result = ca.converge_certificates(FakeLab(states), plan, INTENT, timeout=60, step=0.5)
+    result = ca.converge_certificates(FakeLab(states), plan, WEB_INTENT, timeout=60, step=0.5)
     assert time.monotonic() - t0 < 5
     assert not result["ok"] and result["instances"]["lax-2"] == {"www.anycast.test": "inactive"}
     assert not result["nudged"]

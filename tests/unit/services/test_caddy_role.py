@@ -60,7 +60,8 @@ def _handlers(node):
 def test_lab_caddyfile_is_valid_and_routes_as_designed(tmp_path):
     intent = copy.deepcopy(LAB_INTENT)
     # The lab's CA root exists only once the lab made it; this test checks the rest of the file.
-    intent["services"]["web"]["tls"].pop("ca_root", None)
+    for svc in intent["services"].values():
+        svc.get("tls", {}).pop("ca_root", None)
     # Each instance's Caddy ordering its own certificate (caddy_tls_shared: false, as before 1.2.0).
     out = render(tmp_path, intent, {"caddy_tls_shared": False})
     text = (out / "Caddyfile").read_text()
@@ -138,7 +139,9 @@ def test_proxy_and_internal_tls_and_ca_root(tmp_path):
 
 def test_tls_off_serves_http_only(tmp_path):
     intent = copy.deepcopy(LAB_INTENT)
-    intent["services"]["web"]["tls"] = {"mode": "off"}
+    for svc in intent["services"].values():
+        if "tls" in svc:
+            svc["tls"] = {"mode": "off"}
     out = render(tmp_path, intent)
     cfg = adapt(out / "Caddyfile")
     listens = [a for s in cfg["apps"]["http"]["servers"].values() for a in s["listen"]]

@@ -584,3 +584,38 @@ def test_tls_check_names_expiry_and_the_first_certificate(tmp_path):
     finally:
         for listener in (good, wrong, expired):
             listener.close()
+
+
+def test_tcp_and_udp_checks_done_by_the_gate_itself():
+    # A UDP server on loopback that answers every datagram; a TCP listener; and ports where nothing answers.
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    seen = []
+
+    def answer():
+        data, peer = udp.recvfrom(2048)
+        seen.append(data)
+        udp.sendto(b"pong", peer)
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    ok, detail, _took = hg.run_check({"type": "udp", "address": "127.0.0.1", "port": udp.getsockname()[1],
+                                      "send": "ping"}, 2.0)
+    thread.join(2)
+    assert ok and detail == "4 bytes" and seen == [b"ping"]
+    ok, detail, _took = hg.run_check({"type": "udp", "address": "127.0.0.1", "port": udp.getsockname()[1]}, 0.3)
+    assert not ok, detail  # nobody answers this time
+    udp.close()
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.bind(("127.0.0.1", 0))
+    tcp.listen(1)
+    assert hg.run_check({"type": "tcp", "address": "127.0.0.1", "port": tcp.getsockname()[1]}, 1.0)[0]
+    port = tcp.getsockname()[1]
+    tcp.close()
+    assert not hg.run_check({"type": "tcp", "address": "127.0.0.1", "port": port}, 1.0)[0]
+    # Validated like the other network checks: a covering prefix and a port.
+    problems = hg.validate_config({"prefixes": ["203.0.113.0/24"], "checks": [
+        {"name": "a", "type": "udp", "address": "203.0.113.31", "port": 7007, "send": "x"},
+        {"name": "b", "type": "tcp", "address": "198.51.100.1", "port": 22},
+        {"name": "c", "type": "udp", "address": "203.0.113.32"}]})
+    assert problems == ["checks[1]: no prefix covers 198.51.100.1", "checks[2]: port is required"], problems

@@ -74,6 +74,6 @@ def test_bad_record_stops_before_anything_is_rendered(tmp_path):
     out, proc = render(tmp_path, intent)
     assert proc.returncode != 0
     # ansible-core 2.18 prints the message in YAML single quotes, where a quote is doubled.
-    assert ("services.dns.zones[0].records[2]: value 'not-an-address' is not an IPv6 address"
+    assert ("services.dns.zones[0].records[4]: value 'not-an-address' is not an IPv6 address"
             in proc.stdout.replace("''", "'"))
     assert not list(out.iterdir())

@@ -147,9 +147,24 @@ def test_sites_openings_and_checks():
     checks = intent_filters.anycast_workload_checks(intent, ["probe"])
     assert checks == [{"name": "workload:game:203.0.113.31", "type": "command", "address": "203.0.113.31",
                        "command": ["probe", "udp", "203.0.113.31", "27015", "--send", ""]}]
+    # By default the gate checks them itself.
+    assert intent_filters.anycast_workload_checks(intent) == [
+        {"name": "workload:game:203.0.113.31", "type": "udp", "address": "203.0.113.31", "port": 27015, "send": ""}]
 
 
 def test_an_intent_without_workloads_is_unchanged():
     intent = _intent()
     assert validate.validate(intent) == []
     assert intent_filters.anycast_workload_openings(intent, [{"proto": "tcp", "port": 80}]) == []
+
+
+def test_workloads_without_their_secrets_for_tasks_that_show_their_items():
+    intent = _intent(app=dict(APP, secrets={"DB": "s3cret-value"},
+                              registry_auth={"username": "deploy", "password": "tok3n-value"}))
+    full = intent_filters.anycast_workloads(intent)
+    shown = intent_filters.anycast_workloads(intent, secrets=False)
+    assert full[0]["secrets"] == {"DB": "s3cret-value"} and full[0]["registry_auth"]["password"] == "tok3n-value"
+    assert "s3cret-value" not in repr(shown) and "tok3n-value" not in repr(shown)
+    assert shown[0]["registry_auth"] == {"username": "deploy"} and shown[0]["secrets"] == {}
+    assert {k: v for k, v in shown[0].items() if k not in ("secrets", "registry_auth")} == \
+        {k: v for k, v in full[0].items() if k not in ("secrets", "registry_auth")}
