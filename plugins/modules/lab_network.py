@@ -60,7 +60,8 @@ options:
         quick otherwise (one C(podman image inspect)).
     type: path
   timeout:
-    description: Seconds to wait for sessions and instances.
+    description: Seconds to wait for sessions and instances; at least 2.5 per container of the lab (a large lab's
+      containers boot together on the machine's cores).
     type: int
     default: 120
   routers:

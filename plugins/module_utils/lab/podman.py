@@ -232,6 +232,10 @@ def _catch(func, item):
         return exc
 
 
+# The least wait for a lab to be ready, per container: systemd, SSH host keys and FRR of every node start together.
+SECONDS_PER_NODE = 2.5
+
+
 def up(plan, state_dir, image="%s:current" % IMAGE, timeout=120, check_mode=False, routers="always"):
     """Bring the lab to the plan. Returns {changed, created, started, removed, networks_created, ...}, and the
     routers' BGP summaries under "summaries" when their sessions were waited for: always, or with
@@ -347,7 +351,9 @@ def up(plan, state_dir, image="%s:current" % IMAGE, timeout=120, check_mode=Fals
     wait_routers = {"always": True, "when_started": started, "answering": "answering" if started else False}[routers]
     summaries = {} if wait_routers is True else None
     waited = {}
-    wait_ready(plan, timeout=timeout, summaries=summaries, routers=wait_routers, waited=waited)
+    # Booting containers share the machine's cores: a large lab (the scale lab's 130 containers) needs longer.
+    wait_ready(plan, timeout=max(timeout, int(SECONDS_PER_NODE * len(plan["nodes"]))), summaries=summaries,
+               routers=wait_routers, waited=waited)
     timings.update({"%s_ready" % what: round(timings["containers"] + seconds, 2) for what, seconds in waited.items()})
     timings["ready"] = round(time.monotonic() - t0, 2)
     result["summaries"] = summaries
