@@ -21,8 +21,8 @@ def rendered(tmp_path_factory):
     static = load_intent("static-example")
     # docs/intent.md: a service named web or dns without kind: has the kind of its name.
     implied = load_intent("lab")
-    for svc in implied["services"].values():
-        svc.pop("kind", None)
+    for name in ("web", "dns"):
+        implied["services"][name].pop("kind", None)
     metrics = load_intent("lab")
     metrics["metrics"] = {"enabled": True, "scrape_from": ["198.51.100.0/28", "2001:db8:5c::/64"], "caddy_port": 9800}
     scenarios = {
@@ -91,7 +91,10 @@ def test_netsetup_unit_carries_every_kernel_parameter_and_address(rendered):
         "--set=net.ipv4.ip_nonlocal_bind=1", "--set=net.ipv4.tcp_syncookies=1", "--set=net.ipv6.ip_nonlocal_bind=1",
         "--prefix=203.0.113.0/24", "--prefix=2001:db8:ac00::/48",
         "--address=203.0.113.10", "--address=2001:db8:ac00::10",
-        "--address=203.0.113.53", "--address=2001:db8:ac00::53"])
+        "--address=203.0.113.53", "--address=2001:db8:ac00::53",
+        # The lab's demo workloads (HTTP and UDP).
+        "--address=203.0.113.30", "--address=2001:db8:ac00::30",
+        "--address=203.0.113.31", "--address=2001:db8:ac00::31"])
 
 
 @pytest.mark.skipif(not shutil.which("unshare") or os.geteuid() != 0, reason="needs root and unshare")
