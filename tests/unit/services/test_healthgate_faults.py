@@ -100,6 +100,13 @@ def test_a_restart_over_a_stored_up_state_waits_for_rise(tmp_path, web):
         stop(proc)
 
 
+def _gate_state(path):
+    try:
+        return json.loads(path.read_text()).get("gates", {}).get(PREFIX)
+    except (OSError, ValueError):
+        return None
+
+
 def test_gates_reset_behind_the_gate_need_rise_again(tmp_path, web):
     """BIRD started again renders every gate at the initial gate (down): the gate notices within reconcile_interval
     and announces again only after `rise` good rounds, not at once."""
@@ -109,6 +116,8 @@ def test_gates_reset_behind_the_gate_need_rise_again(tmp_path, web):
     proc = start(*web_gate(tmp_path, server, rise=8, initial_rise=1, reconcile_interval=0.3))
     try:
         assert wait_for(lambda: gate_calls(log, PREFIX, "up"), 15), stop(proc)
+        # The announce stand-in logs the call, then writes its state: reset only what it has written.
+        assert wait_for(lambda: _gate_state(state) == "up", 15), stop(proc)
         reset_at = time.time()
         tmp = tmp_path / "announce.json.new"
         tmp.write_text(json.dumps({"mode": "normal", "gates": {PREFIX: "down"}}))
