@@ -91,12 +91,33 @@ def recap_ok(out):
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\S+)\s+: ok=(\d+)", out, re.M)}
 
 
+# The converge record's own bookkeeping on an instance the run configures (never split, docs/rollout.md): the record
+# goes before the roles run and comes back once its PoP is verified. Not a change the roles made.
+BOOKKEEPING = ("Forget the record of the last converge until this one is verified",
+               "Record what this converge left, for the next run's comparison")
+
+
+def changed_tasks(out):
+    """{host: [task names that reported changed]} from the default callback's output."""
+    found, task = {}, None
+    for line in out.splitlines():
+        header = re.match(r"^(?:TASK|RUNNING HANDLER) \[(?:[^:\]]+ : )?(.*)\] \**$", line)
+        if header:
+            task = header.group(1)
+            continue
+        hit = re.match(r"^changed: \[([^\]]+?)(?: -> [^\]]+)?\]", line)
+        if hit and task:
+            found.setdefault(hit.group(1), []).append(task)
+    return found
+
+
 def test_rerun_changes_nothing(configured):
     # Every role on every instance (the fast path off): the roles themselves are idempotent.
     proc = playbook(str(ROOT / "playbooks" / "configure.yml"), "-e", "anycast_full_converge=true")
     assert proc.returncode == 0, proc.stdout[-5000:]
-    changed = recap_changed(proc.stdout)
-    assert len(changed) == 8 and all(v == 0 for v in changed.values()), changed
+    assert len(recap_changed(proc.stdout)) == 8
+    by_roles = {host: [t for t in tasks if t not in BOOKKEEPING] for host, tasks in changed_tasks(proc.stdout).items()}
+    assert not any(by_roles.values()), by_roles
     # The roles run about 20 tasks on an instance, the fast path at most 2.
     assert min(recap_ok(proc.stdout).values()) > 10, "the roles did not run"
     # Then the fast path: every instance matches its record, none is configured again.
