@@ -98,21 +98,29 @@ def reconfigure_reasons(stdout):
     return "\n".join(line for line in match.group(1).splitlines() if not line.startswith("skipping:"))
 
 
-def scaled_inventory(workdir, per_pop):
-    """A copy of the lab inventory whose PoPs run `per_pop` instances each."""
-    inv = pathlib.Path(workdir) / ("lab-x%d" % per_pop)
-    shutil.copytree(ROOT / "inventories" / "lab", inv)
+def inventory_copy(source, dest, topology, edit_intent):
+    """A copy of the lab inventory `source` at `dest`, its intent changed in place by edit_intent(anycast_intent),
+    reading the checkout's topology file `topology` and lab state."""
+    inv = pathlib.Path(dest)
+    shutil.copytree(ROOT / "inventories" / source, inv)
     intent_file = inv / "group_vars" / "all" / "intent.yml"
     doc = yaml.safe_load(intent_file.read_text())
-    for pop in doc["anycast_intent"]["pops"].values():
-        pop["instances"] = per_pop
+    edit_intent(doc["anycast_intent"])
     intent_file.write_text(yaml.safe_dump(doc, sort_keys=False))
     cfg = inv / "hosts.anycast.yml"
     conf = yaml.safe_load(cfg.read_text())
-    conf["lab_topology"] = str(ROOT / "lab" / "topologies" / "default.yml")
+    conf["lab_topology"] = str(ROOT / "lab" / "topologies" / topology)
     conf["lab_state_dir"] = str(ROOT / ".lab")
     cfg.write_text(yaml.safe_dump(conf))
     return inv
+
+
+def scaled_inventory(workdir, per_pop):
+    """A copy of the lab inventory whose PoPs run `per_pop` instances each."""
+    def edit(intent):
+        for pop in intent["pops"].values():
+            pop["instances"] = per_pop
+    return inventory_copy("lab", pathlib.Path(workdir) / ("lab-x%d" % per_pop), "default.yml", edit)
 
 
 def fresh_converge(mode, inventory, cpu=None, reports=None):

@@ -20,7 +20,6 @@ lab; ./scripts/lab.sh brings the default lab back.
 
 import argparse
 import pathlib
-import shutil
 import sys
 import tempfile
 import threading
@@ -29,9 +28,8 @@ import time
 import yaml
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from converge_bench import ROOT, playbook  # noqa: E402  pylint: disable=wrong-import-position
+from converge_bench import ROOT, inventory_copy, playbook  # noqa: E402  pylint: disable=wrong-import-position
 
-SCALE = ROOT / "inventories" / "lab-scale"
 
 
 def used_memory():
@@ -67,22 +65,12 @@ class PeakMemory:
 
 def sized_inventory(workdir, instances):
     """A copy of the scale inventory with its first instances/2 PoPs (the canary kept)."""
-    inv = pathlib.Path(workdir) / ("lab-scale-%d" % instances)
-    shutil.copytree(SCALE, inv)
-    intent_file = inv / "group_vars" / "all" / "intent.yml"
-    doc = yaml.safe_load(intent_file.read_text())
-    intent = doc["anycast_intent"]
-    canary = intent["rollout"]["canary"]
-    names = canary + [p for p in intent["pops"] if p not in canary]
-    keep = set(names[: instances // 2])
-    intent["pops"] = {name: pop for name, pop in intent["pops"].items() if name in keep}
-    intent_file.write_text(yaml.safe_dump(doc, sort_keys=False))
-    cfg = inv / "hosts.anycast.yml"
-    conf = yaml.safe_load(cfg.read_text())
-    conf["lab_topology"] = str(ROOT / "lab" / "topologies" / "scale.yml")
-    conf["lab_state_dir"] = str(ROOT / ".lab")
-    cfg.write_text(yaml.safe_dump(conf))
-    return inv
+    def edit(intent):
+        canary = intent["rollout"]["canary"]
+        names = canary + [p for p in intent["pops"] if p not in canary]
+        keep = set(names[: instances // 2])
+        intent["pops"] = {name: pop for name, pop in intent["pops"].items() if name in keep}
+    return inventory_copy("lab-scale", pathlib.Path(workdir) / ("lab-scale-%d" % instances), "scale.yml", edit)
 
 
 def one_pop_changed(inventory):

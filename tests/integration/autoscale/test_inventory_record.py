@@ -13,18 +13,11 @@ import yaml
 from ansible_collections.anycast.network.plugins.filter import intent as intent_filters
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "tests" / "integration" / "vultr"))
+from vultr_it_support import unwrap  # noqa: E402  (on the path above)
+
 BIN = pathlib.Path(sys.executable).parent / "ansible-inventory"
 ANSIBLE_INVENTORY = str(BIN) if BIN.exists() else shutil.which("ansible-inventory")
-
-
-def unwrap(value):
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return {k: unwrap(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrap(v) for v in value]
-    return value
 
 
 def listed(tmp_path, record=None):
