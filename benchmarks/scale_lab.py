@@ -31,7 +31,6 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from converge_bench import ROOT, inventory_copy, playbook  # noqa: E402  pylint: disable=wrong-import-position
 
 
-
 def used_memory():
     """Bytes of memory in use on the machine (MemTotal - MemAvailable)."""
     info = {}
